@@ -1,0 +1,369 @@
+"""The synthesizer contract: ``fit(X, y=None)`` learns a table, ``sample(n)`` writes new rows."""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.utils import check_random_state, get_tags
+from sklearn.utils.validation import check_is_fitted
+
+from .metadata import TableMetadata, from_sdv_dict, infer_metadata
+from .metadata._ids import generate_ids
+from .utils._conditions import check_conditions
+from .utils._persistence import pack_state, unpack_state
+from .utils._progress import progress_bar
+from .utils._random import block_sizes, draw_seed
+from .utils._validation import check_n_samples, check_table
+
+__all__ = ["BaseSynthesizer", "InputFormat", "SynthesizerMixin", "is_synthesizer"]
+
+
+def is_synthesizer(estimator):
+    """Return True if ``estimator`` (or a pipeline ending in one) is a synthesizer.
+
+    Parameters
+    ----------
+    estimator : object
+        An estimator instance.
+
+    Returns
+    -------
+    bool
+    """
+    try:
+        return get_tags(estimator).estimator_type == "synthesizer"
+    except (AttributeError, TypeError, ValueError):
+        return False
+
+
+class SynthesizerMixin:
+    """Mixin class for all synthesizers in skltab.
+
+    It sets the ``estimator_type`` tag to ``"synthesizer"``, declares that inputs may hold
+    strings, categories and missing values, and adds :meth:`fit_sample`.
+    """
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.estimator_type = "synthesizer"
+        tags.target_tags.required = False
+        tags.input_tags.allow_nan = True
+        tags.input_tags.string = True
+        tags.input_tags.categorical = True
+        return tags
+
+    def fit_sample(self, X, y=None, *, n_samples=None):
+        """Fit to ``X`` (and ``y``), then sample as many rows as ``X`` has, or ``n_samples``.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_rows, n_features)
+            The real table.
+        y : array-like of shape (n_rows,), default=None
+            An optional target, kept as the table's last column.
+        n_samples : int, default=None
+            Number of rows to write; ``len(X)`` when None.
+
+        Returns
+        -------
+        synthetic : DataFrame, ndarray or tuple (X, y)
+            The same container as the input.
+        """
+        self.fit(X, y)
+        return self.sample(len(X) if n_samples is None else n_samples)
+
+
+@dataclass(frozen=True)
+class InputFormat:
+    """How the table reached ``fit``, so that ``sample`` returns the same container.
+
+    Attributes
+    ----------
+    container : {"dataframe", "ndarray"}
+        Type of ``X``.
+    columns : tuple of str
+        Columns of ``X`` (``x0``, ``x1``, ... for arrays).
+    dtype : numpy dtype or None
+        dtype of an ndarray ``X``.
+    target : str or None
+        Name of the target column in the table, None when fitted without ``y``.
+    target_container : {"series", "ndarray"} or None
+        Type of ``y``.
+    target_name : object
+        ``y.name`` of a Series target (possibly None).
+    target_dtype : numpy dtype or None
+        dtype of an ndarray ``y``.
+    """
+
+    container: str
+    columns: tuple
+    dtype: object = None
+    target: str = None
+    target_container: str = None
+    target_name: object = None
+    target_dtype: object = None
+
+
+class BaseSynthesizer(SynthesizerMixin, BaseEstimator):
+    """Base class for synthesizers.
+
+    Subclasses implement ``_fit(table)`` and ``_sample(n_samples, conditions, random_state)``
+    and list their parameters in ``_parameter_constraints``. The public :meth:`fit` and
+    :meth:`sample` validate input, infer metadata, split generation into seeded blocks,
+    regenerate ID columns, enforce conditions and restore the exact input types.
+
+    ``_fit`` receives the table (a DataFrame, ``y`` as its last column, ID columns left out).
+    ``_sample`` receives the number of rows of one block, the block's conditions (a DataFrame
+    of fixed values in table space, or None) and a ``numpy.random.RandomState`` of its own;
+    it returns a DataFrame with the modelled columns, in any numeric or Python value types.
+    """
+
+    _parameter_constraints = {
+        "metadata": [TableMetadata, dict, None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def fit(self, X, y=None):
+        """Learn the table ``X`` (with ``y`` as its last column, if given).
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_rows, n_features)
+            The real table. Columns may hold numbers, strings, categories, booleans,
+            datetimes and missing values.
+        y : array-like of shape (n_rows,), default=None
+            An optional target. When given, :meth:`sample` returns a tuple ``(X, y)``.
+
+        Returns
+        -------
+        self : object
+            The fitted synthesizer.
+        """
+        self._validate_params()
+        table, self.input_format_ = _table_from_input(X, y)
+        self.n_features_in_ = len(self.input_format_.columns)
+        if self.input_format_.container == "dataframe":
+            self.feature_names_in_ = np.asarray(self.input_format_.columns, dtype=object)
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        self.metadata_ = self._resolve_metadata(table)
+        self.random_state_ = check_random_state(self.random_state)
+        self.id_seed_ = draw_seed(self.random_state_)
+        modelled = self.modelled_columns_
+        if not modelled:
+            raise ValueError("Every column of X is an ID column; there is nothing to model.")
+        self._fit(table[modelled])
+        return self
+
+    @property
+    def modelled_columns_(self):
+        """Columns the model learns: all but ID columns, in table order."""
+        return [column.name for column in self.metadata_ if column.kind != "id"]
+
+    def _resolve_metadata(self, table):
+        if self.metadata is None:
+            return infer_metadata(table)
+        if isinstance(self.metadata, TableMetadata):
+            metadata = TableMetadata.from_dict(self.metadata.to_dict())
+        elif "format_version" in self.metadata:
+            metadata = TableMetadata.from_dict(self.metadata)
+        else:
+            metadata = from_sdv_dict(self.metadata, table)
+        metadata.check_columns(table)
+        return metadata.select(list(table.columns))
+
+    def sample(self, n_samples=1, *, conditions=None, random_state=None):
+        """Write new rows.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of rows.
+        conditions : dict or DataFrame, default=None
+            Fixed values: ``{column: value}`` for every row, or a DataFrame of ``n_samples``
+            rows with one column per conditioned column. Missing cells of a DataFrame are
+            fixed to missing.
+        random_state : int, RandomState instance or None, default=None
+            Seed of this call. When None, draws from the generator fitted in ``fit``, so
+            successive calls differ and a refit reproduces the same sequence.
+
+        Returns
+        -------
+        synthetic : DataFrame, ndarray or tuple (X, y)
+            What ``fit`` received: a DataFrame with the same columns and dtypes, an ndarray,
+            or ``(X, y)`` when fitted with ``y``.
+        """
+        check_is_fitted(self)
+        n_samples = check_n_samples(n_samples)
+        conditions = check_conditions(conditions, n_samples, self.metadata_)
+        rng = self.random_state_ if random_state is None else check_random_state(random_state)
+        blocks = list(self._generate(n_samples, conditions, rng))
+        return self._to_output(pd.concat(blocks, ignore_index=True))
+
+    def iter_samples(self, n_samples, *, chunk_size, conditions=None, random_state=None):
+        """Write ``n_samples`` rows as successive chunks, for output larger than memory.
+
+        The chunks, concatenated, equal ``sample(n_samples, random_state=...)`` for the same
+        random state.
+
+        Parameters
+        ----------
+        n_samples : int
+            Total number of rows.
+        chunk_size : int
+            Rows per chunk (the last one may be smaller).
+        conditions : dict or DataFrame, default=None
+            As in :meth:`sample`.
+        random_state : int, RandomState instance or None, default=None
+            As in :meth:`sample`.
+
+        Returns
+        -------
+        chunks : generator
+            Yields what :meth:`sample` returns, ``chunk_size`` rows at a time.
+        """
+        check_is_fitted(self)
+        n_samples = check_n_samples(n_samples)
+        chunk_size = check_n_samples(chunk_size, name="chunk_size")
+        conditions = check_conditions(conditions, n_samples, self.metadata_)
+        rng = self.random_state_ if random_state is None else check_random_state(random_state)
+        return self._iter_chunks(n_samples, chunk_size, conditions, rng)
+
+    def _iter_chunks(self, n_samples, chunk_size, conditions, rng):
+        pending = []
+        n_pending = 0
+        for block in self._generate(n_samples, conditions, rng):
+            pending.append(block)
+            n_pending += len(block)
+            while n_pending >= chunk_size:
+                table = pd.concat(pending)
+                yield self._to_output(table.iloc[:chunk_size])
+                pending, n_pending = [table.iloc[chunk_size:]], n_pending - chunk_size
+        if n_pending:
+            yield self._to_output(pd.concat(pending))
+
+    def _generate(self, n_samples, conditions, rng):
+        """Yield finished tables, one per seeded block of rows."""
+        start = 0
+        with progress_bar(n_samples, self.verbose, f"{type(self).__name__}.sample") as bar:
+            for size in block_sizes(n_samples):
+                block_rng = np.random.RandomState(draw_seed(rng))
+                block_conditions = None
+                if conditions is not None:
+                    block_conditions = conditions.iloc[start : start + size].reset_index(drop=True)
+                block = self._sample(size, conditions=block_conditions, random_state=block_rng)
+                yield self._finish_block(block, size, block_conditions, start)
+                start += size
+                bar.update(size)
+
+    def _finish_block(self, block, size, conditions, start):
+        missing = [c for c in self.modelled_columns_ if c not in block.columns]
+        if missing or len(block) != size:
+            raise RuntimeError(
+                f"{type(self).__name__}._sample returned {len(block)} rows for {size} asked, "
+                f"missing columns {missing}."
+            )
+        block = block.reset_index(drop=True)
+        if conditions is not None:
+            for name in conditions.columns:
+                block[name] = conditions[name].to_numpy()
+        for name in self.metadata_.columns_of_kind("id"):
+            block[name] = generate_ids(self.metadata_[name], start, len(block), self.id_seed_)
+        table = self.metadata_.cast(block[self.metadata_.columns])
+        table.index = pd.RangeIndex(start, start + len(table))
+        return table
+
+    def _to_output(self, table):
+        form = self.input_format_
+        X = table[list(form.columns)]
+        if form.container == "ndarray":
+            X = X.to_numpy(dtype=form.dtype)
+        if form.target is None:
+            return X
+        y = table[form.target]
+        if form.target_container == "ndarray":
+            return X, y.to_numpy(dtype=form.target_dtype)
+        return X, y.rename(form.target_name)
+
+    def _check_scoring_table(self, X, y=None):
+        """Return the table to score: ``X`` (and ``y``) checked against the fitted columns."""
+        check_is_fitted(self)
+        table, form = _table_from_input(X, y)
+        if (form.target is None) != (self.input_format_.target is None):
+            fitted = "with" if self.input_format_.target is not None else "without"
+            raise ValueError(f"This synthesizer was fitted {fitted} y; score it the same way.")
+        self.metadata_.check_columns(table)
+        return table[self.metadata_.columns]
+
+    def __getstate__(self):
+        return pack_state(super().__getstate__())
+
+    def __setstate__(self, state):
+        super().__setstate__(unpack_state(state))
+
+    def _fit(self, table):
+        raise NotImplementedError
+
+    def _sample(self, n_samples, conditions, random_state):
+        raise NotImplementedError
+
+
+def _table_from_input(X, y):
+    """Return the table that ``fit`` learns (``y`` as the last column) and its InputFormat."""
+    if isinstance(X, pd.DataFrame):
+        check_table(X)
+        table = X
+        form = {"container": "dataframe", "columns": tuple(X.columns)}
+    else:
+        array = _as_2d_array(X, "X")
+        columns = tuple(f"x{i}" for i in range(array.shape[1]))
+        table = pd.DataFrame(array, columns=list(columns))
+        check_table(table)
+        form = {"container": "ndarray", "columns": columns, "dtype": array.dtype}
+    if y is None:
+        return table, InputFormat(**form)
+    target, target_form = _target_column(y, len(table), table.columns)
+    table = table.assign(**{target.name: target.to_numpy()})
+    check_table(table)
+    return table, InputFormat(**form, target=target.name, **target_form)
+
+
+def _as_2d_array(X, name):
+    if hasattr(X, "sparse") or type(X).__module__.startswith("scipy.sparse"):
+        raise TypeError(f"{name} is sparse; skltab needs dense input (call .toarray()).")
+    array = np.asarray(X)
+    if array.ndim != 2:
+        raise ValueError(
+            f"Expected 2D array for {name}, got {array.ndim}D array instead. Reshape your data "
+            "with array.reshape(-1, 1) for a single feature."
+        )
+    if np.iscomplexobj(array):
+        raise ValueError(f"{name} holds complex numbers, which skltab does not support.")
+    return array
+
+
+def _target_column(y, n_rows, x_columns):
+    if isinstance(y, pd.DataFrame):
+        if y.shape[1] != 1:
+            raise ValueError(f"y must be one column; got a DataFrame with {y.shape[1]} columns.")
+        y = y.iloc[:, 0]
+    if isinstance(y, pd.Series):
+        name = y.name if isinstance(y.name, str) else "y"
+        form = {"target_container": "series", "target_name": y.name}
+        values = y.reset_index(drop=True)
+    else:
+        array = np.asarray(y)
+        if array.ndim == 2 and array.shape[1] == 1:
+            array = array.ravel()
+        if array.ndim != 1:
+            raise ValueError(f"y must be 1-dimensional; got shape {array.shape}.")
+        name = "y"
+        form = {"target_container": "ndarray", "target_dtype": array.dtype}
+        values = pd.Series(array)
+    if len(values) != n_rows:
+        raise ValueError(f"X has {n_rows} rows but y has {len(values)}; they must match.")
+    if name in x_columns:
+        raise ValueError(f"The target name {name!r} is also a column of X; rename one of them.")
+    return values.rename(name), form

@@ -1,0 +1,115 @@
+"""SynthesisPipeline: preprocessing steps, then a synthesizer whose samples are mapped back."""
+
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted
+
+__all__ = ["SynthesisPipeline", "make_synthesis_pipeline"]
+
+
+def _final_step_samples(pipeline):
+    final = pipeline._final_estimator
+    return final != "passthrough" and hasattr(final, "sample")
+
+
+class SynthesisPipeline(Pipeline):
+    """A scikit-learn ``Pipeline`` whose last step is a synthesizer.
+
+    ``fit`` runs the transformers and fits the synthesizer on the transformed table, exactly as
+    ``Pipeline.fit``. :meth:`sample` draws from the synthesizer and runs the transformers'
+    ``inverse_transform`` in reverse, so rows come back in the original space. A ``y`` passed
+    to ``fit`` goes through untouched and comes back from :meth:`sample`.
+
+    Parameters
+    ----------
+    steps : list of (str, estimator) tuples
+        Transformers with ``inverse_transform``, then a synthesizer.
+    memory : str or object with the joblib.Memory interface, default=None
+        Caches fitted transformers, as in :class:`sklearn.pipeline.Pipeline`.
+    transform_input : list of str, default=None
+        As in :class:`sklearn.pipeline.Pipeline`.
+    verbose : bool, default=False
+        Print the time each step takes to fit.
+
+    See Also
+    --------
+    make_synthesis_pipeline : Build a SynthesisPipeline without naming the steps.
+    """
+
+    @available_if(_final_step_samples)
+    def sample(self, n_samples=1, *, conditions=None, random_state=None):
+        """Sample from the synthesizer and map the rows back through every transformer.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of rows.
+        conditions : dict or DataFrame, default=None
+            Fixed values, in the space of the original table. Each transformer translates them
+            with its ``transform_conditions`` method; a transformer without one cannot take
+            conditions.
+        random_state : int, RandomState instance or None, default=None
+            Seed of this call, as in the synthesizer's ``sample``.
+
+        Returns
+        -------
+        synthetic : DataFrame, ndarray or tuple (X, y)
+            Rows in the original space, in the container the pipeline was fitted on.
+        """
+        check_is_fitted(self)
+        transformers = [step for _, _, step in self._iter(with_final=False)]
+        for transformer in transformers:
+            if conditions is not None:
+                conditions = self._translate_conditions(transformer, conditions)
+        synthetic = self._final_estimator.sample(
+            n_samples, conditions=conditions, random_state=random_state
+        )
+        X, y = synthetic if isinstance(synthetic, tuple) else (synthetic, None)
+        for transformer in reversed(transformers):
+            X = self._inverse(transformer, X)
+        return X if y is None else (X, y)
+
+    @staticmethod
+    def _translate_conditions(transformer, conditions):
+        if not hasattr(transformer, "transform_conditions"):
+            raise TypeError(
+                f"The step {type(transformer).__name__} cannot translate conditions (it has no "
+                "transform_conditions method); sample without conditions, or condition the "
+                "synthesizer on the transformed columns."
+            )
+        return transformer.transform_conditions(conditions)
+
+    @staticmethod
+    def _inverse(transformer, X):
+        if not hasattr(transformer, "inverse_transform"):
+            raise TypeError(
+                f"The step {type(transformer).__name__} has no inverse_transform, so samples "
+                "cannot be mapped back to the original space."
+            )
+        return transformer.inverse_transform(X)
+
+
+def make_synthesis_pipeline(*steps, memory=None, transform_input=None, verbose=False):
+    """Build a :class:`SynthesisPipeline` from estimators, naming the steps automatically.
+
+    Parameters
+    ----------
+    *steps : estimators
+        Transformers with ``inverse_transform``, then a synthesizer.
+    memory : str or object with the joblib.Memory interface, default=None
+        Caches fitted transformers.
+    transform_input : list of str, default=None
+        As in :func:`sklearn.pipeline.make_pipeline`.
+    verbose : bool, default=False
+        Print the time each step takes to fit.
+
+    Returns
+    -------
+    SynthesisPipeline
+    """
+    pipeline = make_pipeline(
+        *steps, memory=memory, transform_input=transform_input, verbose=verbose
+    )
+    return SynthesisPipeline(
+        pipeline.steps, memory=memory, transform_input=transform_input, verbose=verbose
+    )
