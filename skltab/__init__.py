@@ -11,7 +11,7 @@ from ._version import __version__
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-_SUBMODULES = ["base", "datasets", "metadata", "pipeline", "utils"]
+_SUBMODULES = ["base", "datasets", "integrations", "metadata", "metrics", "pipeline", "utils"]
 _LAZY_ATTRIBUTES = {
     "BaseSynthesizer": "base",
     "SynthesizerMixin": "base",

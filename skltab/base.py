@@ -294,6 +294,11 @@ class BaseSynthesizer(SynthesizerMixin, BaseEstimator):
         if (form.target is None) != (self.input_format_.target is None):
             fitted = "with" if self.input_format_.target is not None else "without"
             raise ValueError(f"This synthesizer was fitted {fitted} y; score it the same way.")
+        if len(form.columns) != self.n_features_in_:
+            raise ValueError(
+                f"X has {len(form.columns)} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input."
+            )
         self.metadata_.check_columns(table)
         return table[self.metadata_.columns]
 
@@ -340,7 +345,7 @@ def _as_2d_array(X, name):
             "with array.reshape(-1, 1) for a single feature."
         )
     if np.iscomplexobj(array):
-        raise ValueError(f"{name} holds complex numbers, which skltab does not support.")
+        raise ValueError(f"{name}: Complex data not supported.")
     return array
 
 

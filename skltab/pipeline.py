@@ -1,6 +1,7 @@
 """SynthesisPipeline: preprocessing steps, then a synthesizer whose samples are mapped back."""
 
 from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.utils import get_tags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
@@ -36,6 +37,15 @@ class SynthesisPipeline(Pipeline):
     make_synthesis_pipeline : Build a SynthesisPipeline without naming the steps.
     """
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        try:
+            steps = [step for _, step in self.steps if step not in (None, "passthrough")]
+            tags.input_tags.allow_nan = all(get_tags(step).input_tags.allow_nan for step in steps)
+        except (AttributeError, TypeError, ValueError):
+            pass
+        return tags
+
     @available_if(_final_step_samples)
     def sample(self, n_samples=1, *, conditions=None, random_state=None):
         """Sample from the synthesizer and map the rows back through every transformer.
@@ -57,15 +67,49 @@ class SynthesisPipeline(Pipeline):
             Rows in the original space, in the container the pipeline was fitted on.
         """
         check_is_fitted(self)
-        transformers = [step for _, _, step in self._iter(with_final=False)]
-        for transformer in transformers:
+        synthetic = self._final_estimator.sample(
+            n_samples, conditions=self._conditions_for_final(conditions), random_state=random_state
+        )
+        return self._to_original_space(synthetic)
+
+    @available_if(_final_step_samples)
+    def iter_samples(self, n_samples, *, chunk_size, conditions=None, random_state=None):
+        """Sample in chunks, each mapped back to the original space.
+
+        Parameters
+        ----------
+        n_samples : int
+            Total number of rows.
+        chunk_size : int
+            Rows per chunk.
+        conditions : dict or DataFrame, default=None
+            As in :meth:`sample`.
+        random_state : int, RandomState instance or None, default=None
+            As in :meth:`sample`.
+
+        Returns
+        -------
+        chunks : generator
+            Yields what :meth:`sample` returns, ``chunk_size`` rows at a time.
+        """
+        check_is_fitted(self)
+        chunks = self._final_estimator.iter_samples(
+            n_samples,
+            chunk_size=chunk_size,
+            conditions=self._conditions_for_final(conditions),
+            random_state=random_state,
+        )
+        return (self._to_original_space(chunk) for chunk in chunks)
+
+    def _conditions_for_final(self, conditions):
+        for _, _, transformer in self._iter(with_final=False):
             if conditions is not None:
                 conditions = self._translate_conditions(transformer, conditions)
-        synthetic = self._final_estimator.sample(
-            n_samples, conditions=conditions, random_state=random_state
-        )
+        return conditions
+
+    def _to_original_space(self, synthetic):
         X, y = synthetic if isinstance(synthetic, tuple) else (synthetic, None)
-        for transformer in reversed(transformers):
+        for _, _, transformer in reversed(list(self._iter(with_final=False))):
             X = self._inverse(transformer, X)
         return X if y is None else (X, y)
 

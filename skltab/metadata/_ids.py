@@ -1,23 +1,54 @@
 """Regenerate ID columns: unique values with the real column's pattern, never real ones."""
 
 import numpy as np
+import pandas as pd
 
-_CLASS_OF_CHAR = {"9": "0123456789", "A": "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "a": "abcdefghijklmnopqrstuvwxyz"}
+_CLASS_OF_CHAR = {
+    "9": "0123456789",
+    "A": "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "a": "abcdefghijklmnopqrstuvwxyz",
+}
 
 
-def id_template(value):
-    """Return the character-class template of one string ID (``"AB-12"`` -> ``"AA-99"``)."""
-    return "".join(
-        "9" if char.isdigit() else "A" if char.isupper() else "a" if char.islower() else char
-        for char in value
-    )
+def id_template(values):
+    """Return the pattern of string IDs: digits and varying letters as classes, the rest literal.
+
+    ``["C-001", "C-042"]`` gives ``"C-999"``: ``"9"`` a digit, ``"A"`` an upper-case letter,
+    ``"a"`` a lower-case letter, anything else literal; a literal ``9``, ``A``, ``a`` or
+    backslash is escaped with a backslash.
+    """
+    values = pd.Series(values, dtype=object).astype(str)
+    length = values.str.len().mode().iloc[0]
+    chars = np.array([list(v) for v in values[values.str.len() == length]])
+    return "".join(_position_pattern(chars[:, position]) for position in range(length))
+
+
+def _position_pattern(chars):
+    if (chars == chars[0]).all() and not chars[0].isdigit():
+        return "\\" + chars[0] if chars[0] in "9Aa\\" else chars[0]
+    classes = pd.Series(["9" if c.isdigit() else "A" if c.isupper() else "a" if c.islower()
+                         else c for c in chars])
+    return classes.mode().iloc[0]
+
+
+def _tokens(template):
+    """Split a template into alphabets (a string of choices) and literals (one character)."""
+    tokens, escaped = [], False
+    for char in template:
+        if escaped or char == "\\":
+            if escaped:
+                tokens.append(char)
+            escaped = not escaped
+            continue
+        tokens.append(_CLASS_OF_CHAR.get(char, char))
+    return tokens
 
 
 def template_capacity(template):
     """Number of distinct IDs that ``template`` can write."""
     capacity = 1
-    for char in template:
-        capacity *= len(_CLASS_OF_CHAR.get(char, " "))
+    for token in _tokens(template):
+        capacity *= len(token)
     return capacity
 
 
@@ -56,11 +87,7 @@ def _template_ids(template, positions, scramble):
         )
     codes = _affine_permutation(positions, capacity, scramble)
     digits = []
-    for char in reversed(template):
-        alphabet = _CLASS_OF_CHAR.get(char)
-        if alphabet is None:
-            digits.append(np.full(codes.shape, char, dtype=object))
-            continue
+    for alphabet in reversed(_tokens(template)):
         codes, remainder = np.divmod(codes, len(alphabet))
         digits.append(np.array(list(alphabet), dtype=object)[remainder])
     return np.array(["".join(parts) for parts in zip(*reversed(digits))], dtype=object)

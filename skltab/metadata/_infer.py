@@ -232,8 +232,7 @@ def _describe_id(values, column):
         numbers = _as_float(values, column.name)
         column.min, column.max = _python_number(numbers.min()), _python_number(numbers.max())
         return
-    templates = values.astype(str).map(id_template)
-    column.id_template = templates.mode().iloc[0]
+    column.id_template = id_template(values)
 
 
 def numeric_values(series, column):

@@ -81,7 +81,7 @@ def _check_column(values, column):
 
 def _check_categories(values, column):
     known = pd.Index(column.categories)
-    unseen = [v for v in pd.unique(values) if not _is_known(v, known)]
+    unseen = [v for v in values.drop_duplicates().tolist() if not _is_known(v, known)]
     if unseen:
         raise ValueError(
             f"conditions: column {column.name!r} never takes the values {unseen[:5]!r}; its "
@@ -105,7 +105,12 @@ def _check_numbers(values, column):
     numbers_ = values.to_numpy(dtype=float)
     if column.kind == "integer" and not np.all(numbers_ == np.round(numbers_)):
         raise ValueError(f"conditions: column {name!r} holds integers; got a fraction.")
-    _check_range(numbers_, column.min, column.max, name)
+    outside = (numbers_ < column.min) | (numbers_ > column.max) | ~np.isfinite(numbers_)
+    if outside.any():
+        raise ValueError(
+            f"conditions: column {name!r} value {values[outside].iloc[0]} is outside the "
+            f"real range [{column.min}, {column.max}]."
+        )
 
 
 def _check_datetimes(values, column):
@@ -130,12 +135,3 @@ def _parse(value, column):
     if column.timezone is not None and stamp.tz is None:
         raise ValueError(f"{value!r} has no time zone; the column is in {column.timezone}.")
     return stamp
-
-
-def _check_range(values, low, high, name):
-    outside = values[(values < low) | (values > high) | ~np.isfinite(values)]
-    if outside.size:
-        raise ValueError(
-            f"conditions: column {name!r} value {outside[0]!r} is outside the real range "
-            f"[{low}, {high}]."
-        )

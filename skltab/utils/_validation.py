@@ -39,9 +39,15 @@ def check_table(X, name="X"):
     if not isinstance(X, pd.DataFrame):
         raise TypeError(f"{name} must be a pandas DataFrame; got {type(X).__name__}.")
     if X.shape[1] == 0:
-        raise ValueError(f"{name} has no columns; at least one column is required.")
+        raise ValueError(
+            f"{name} has no columns: 0 feature(s) (shape={X.shape}) while a minimum of 1 is "
+            "required."
+        )
     if X.shape[0] == 0:
-        raise ValueError(f"{name} is empty: it has 0 rows; at least one row is required.")
+        raise ValueError(
+            f"{name} is empty: found 0 sample(s) (shape={X.shape}) while a minimum of 1 is "
+            "required."
+        )
     _check_column_names(X.columns, name)
     for column in X.columns:
         _check_column_values(X[column], name)
@@ -67,8 +73,7 @@ def _check_column_values(series, name):
             f"Column {column!r} of {name} is sparse; convert it with .sparse.to_dense()."
         )
     if pd.api.types.is_complex_dtype(dtype):
-        raise TypeError(f"Column {column!r} of {name} holds complex numbers, which skltab does not "
-                        "support.")
+        raise TypeError(f"Column {column!r} of {name}: Complex data not supported.")
     if isinstance(dtype, (pd.PeriodDtype, pd.IntervalDtype)) or pd.api.types.is_timedelta64_dtype(
         dtype
     ):
@@ -88,9 +93,9 @@ def _check_object_values(values, name):
     if len(unsupported):
         example = unsupported.iloc[0]
         raise TypeError(
-            f"Column {column!r} of {name} holds values of unsupported type "
-            f"{type(example).__name__} (e.g. {example!r}); skltab supports strings, booleans "
-            "and numbers in object columns."
+            f"Column {column!r} of {name} holds a value of unsupported type "
+            f"{type(example).__name__} ({example!r}): argument must be a string, a boolean or "
+            "a number."
         )
     groups = set(values.map(_value_group))
     if len(groups) > 1:
@@ -100,8 +105,7 @@ def _check_object_values(values, name):
         )
     if groups == {"number"}:
         if values.map(lambda v: isinstance(v, complex)).any():
-            raise TypeError(f"Column {column!r} of {name} holds complex numbers, which skltab "
-                            "does not support.")
+            raise TypeError(f"Column {column!r} of {name}: Complex data not supported.")
         if np.isinf(values.astype(float)).any():
             raise ValueError(f"Column {column!r} of {name} contains infinite values.")
 

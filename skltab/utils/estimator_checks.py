@@ -1,0 +1,328 @@
+"""Checks that any synthesizer must pass, beside scikit-learn's own estimator checks.
+
+Use :func:`parametrize_with_synthesizer_checks` in a test module, as scikit-learn's
+``parametrize_with_checks``::
+
+    @parametrize_with_synthesizer_checks([MySynthesizer(epochs=1)])
+    def test_synthesizer(estimator, check):
+        check(estimator)
+
+Each check takes ``(name, estimator)`` and raises ``AssertionError`` when the contract is
+broken. Checks clone the estimator, so it is passed unfitted with fast parameters.
+"""
+
+import io
+from functools import partial
+
+import joblib
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import GridSearchCV
+from sklearn.preprocessing import StandardScaler
+
+__all__ = [
+    "check_chunk_invariance",
+    "check_conditions",
+    "check_fit_rejects_bad_tables",
+    "check_joblib_round_trip",
+    "check_n_samples_validation",
+    "check_output_containers",
+    "check_output_schema",
+    "check_params_and_clone",
+    "check_pipeline_grid_search",
+    "check_random_state_semantics",
+    "check_sample_before_fit",
+    "make_check_table",
+    "parametrize_with_synthesizer_checks",
+    "synthesizer_checks",
+]
+
+
+def make_check_table(n_rows=120, random_state=0):
+    """Return a small table with every column kind, missing values and an ID column.
+
+    Parameters
+    ----------
+    n_rows : int, default=120
+        Number of rows.
+    random_state : int, default=0
+        Seed.
+
+    Returns
+    -------
+    DataFrame
+    """
+    rng = np.random.RandomState(random_state)
+    age = rng.randint(18, 80, n_rows)
+    income = np.round(age * 800 * np.exp(rng.normal(0, 0.2, n_rows)), 2)
+    rating = np.where(rng.uniform(size=n_rows) < 0.2, np.nan, rng.randint(1, 6, n_rows))
+    return pd.DataFrame(
+        {
+            "customer_id": [f"C-{i:05d}" for i in range(n_rows)],
+            "age": age,
+            "income": income,
+            "rating": pd.array(rating, dtype="Int64"),
+            "segment": rng.choice(["retail", "corporate", "public"], n_rows, p=[0.6, 0.3, 0.1]),
+            "tier": pd.Categorical(rng.choice(["gold", "silver"], n_rows),
+                                   categories=["bronze", "silver", "gold"], ordered=True),
+            "active": rng.uniform(size=n_rows) < 0.7,
+            "joined": pd.Timestamp("2020-01-01")
+            + pd.to_timedelta(rng.randint(0, 1500, n_rows), unit="D"),
+            "region": np.where(rng.uniform(size=n_rows) < 0.15, None,
+                               rng.choice(["north", "south"], n_rows)).astype(object),
+        }
+    )
+
+
+def synthesizer_checks():
+    """Yield every skltab check, as functions of ``(name, estimator)``."""
+    yield check_sample_before_fit
+    yield check_n_samples_validation
+    yield check_output_schema
+    yield check_output_containers
+    yield check_random_state_semantics
+    yield check_chunk_invariance
+    yield check_joblib_round_trip
+    yield check_params_and_clone
+    yield check_pipeline_grid_search
+    yield check_conditions
+    yield check_fit_rejects_bad_tables
+
+
+def parametrize_with_synthesizer_checks(estimators, *, expected_failed_checks=None):
+    """Pytest decorator that runs every skltab check on every estimator.
+
+    Parameters
+    ----------
+    estimators : list of estimators
+        Unfitted synthesizers (or pipelines ending in one), preferably with parameters that
+        make them fast.
+    expected_failed_checks : callable, default=None
+        Called with an estimator, returns ``{check_name: reason}`` for the checks it is known
+        to fail; those are marked as strict expected failures.
+
+    Returns
+    -------
+    decorator
+        ``pytest.mark.parametrize("estimator, check", ...)``.
+    """
+    import pytest
+
+    def pairs():
+        for estimator in estimators:
+            name = type(estimator).__name__
+            expected = expected_failed_checks(estimator) if expected_failed_checks else {}
+            for check in synthesizer_checks():
+                marks = []
+                if check.__name__ in expected:
+                    marks = [pytest.mark.xfail(strict=True, reason=expected[check.__name__])]
+                yield pytest.param(
+                    estimator, partial(check, name), id=f"{name}-{check.__name__}", marks=marks
+                )
+
+    return pytest.mark.parametrize("estimator, check", list(pairs()))
+
+
+def _random_state_key(estimator):
+    """The parameter that seeds ``estimator``: ``random_state`` or a nested one."""
+    keys = [key for key in estimator.get_params() if key.split("__")[-1] == "random_state"]
+    if not keys:
+        raise AssertionError(f"{type(estimator).__name__} has no random_state parameter.")
+    return min(keys, key=len)
+
+
+def _fitted(estimator, X, y=None, random_state=0):
+    estimator = clone(estimator)
+    estimator.set_params(**{_random_state_key(estimator): random_state})
+    return estimator.fit(X, y)
+
+
+def _expect_error(error, words, function, *args, **kwargs):
+    try:
+        function(*args, **kwargs)
+    except error as exc:
+        message = str(exc)
+        for word in words:
+            assert word in message, f"The error message {message!r} does not name {word!r}."
+        return
+    raise AssertionError(f"{function.__qualname__} did not raise {error.__name__}.")
+
+
+def check_sample_before_fit(name, estimator):
+    """``sample`` before ``fit`` raises NotFittedError."""
+    _expect_error(NotFittedError, [], clone(estimator).sample, 3)
+
+
+def check_n_samples_validation(name, estimator):
+    """``n_samples`` must be an integer >= 1; the output has exactly that many rows."""
+    fitted = _fitted(estimator, make_check_table())
+    for bad in (0, -2):
+        _expect_error(ValueError, ["n_samples"], fitted.sample, bad)
+    for bad in (2.5, "3", True, None):
+        _expect_error(TypeError, ["n_samples"], fitted.sample, bad)
+    assert len(fitted.sample()) == 1, f"{name}.sample() must return one row."
+    assert len(fitted.sample(np.int64(7))) == 7, f"{name}.sample(7) must return seven rows."
+
+
+def check_output_schema(name, estimator):
+    """Samples keep the real columns, order, dtypes, categories, ranges and missing values."""
+    real = make_check_table()
+    synthetic = _fitted(estimator, real).sample(300)
+    assert list(synthetic.columns) == list(real.columns), f"{name} changed the columns."
+    for column in real.columns:
+        assert synthetic[column].dtype == real[column].dtype, (
+            f"{name} changed the dtype of {column!r}: {synthetic[column].dtype} for "
+            f"{real[column].dtype}."
+        )
+        if real[column].notna().all():
+            assert synthetic[column].notna().all(), (
+                f"{name} wrote missing values in {column!r}, which had none."
+            )
+    for column in ("segment", "region", "active"):
+        invented = set(synthetic[column].dropna()) - set(real[column].dropna())
+        assert not invented, f"{name} invented categories {invented} in {column!r}."
+    assert list(synthetic["tier"].cat.categories) == list(real["tier"].cat.categories)
+    for column in ("age", "income", "rating", "joined"):
+        low, high = real[column].min(), real[column].max()
+        values = synthetic[column].dropna()
+        assert values.between(low, high).all(), f"{name} left the real range of {column!r}."
+    assert np.allclose(synthetic["income"], synthetic["income"].round(2)), (
+        f"{name} wrote more decimals in 'income' than the real column has."
+    )
+    ids = synthetic["customer_id"]
+    assert ids.is_unique, f"{name} wrote duplicate IDs."
+    assert ids.str.fullmatch(r"C-\d{5}").all(), f"{name} changed the ID pattern."
+
+
+def check_output_containers(name, estimator):
+    """An ndarray gives an ndarray; ``fit(X, y)`` gives ``(X, y)`` in the types received."""
+    rng = np.random.RandomState(0)
+    array = rng.normal(size=(80, 3))
+    synthetic = _fitted(estimator, array).sample(10)
+    assert isinstance(synthetic, np.ndarray) and synthetic.shape == (10, 3), (
+        f"{name} fitted on an ndarray must return an ndarray of shape (n_samples, 3)."
+    )
+    assert synthetic.dtype == array.dtype
+    real = make_check_table()
+    X, y = real.drop(columns="segment"), real["segment"]
+    out = _fitted(estimator, X, y).sample(10)
+    assert isinstance(out, tuple) and len(out) == 2, f"{name} fitted with y must return (X, y)."
+    assert list(out[0].columns) == list(X.columns) and isinstance(out[1], pd.Series)
+    assert out[1].name == "segment" and set(out[1]) <= set(y)
+    _, y_array = _fitted(estimator, array, (array[:, 0] > 0).astype(int)).sample(10)
+    assert isinstance(y_array, np.ndarray) and y_array.shape == (10,)
+    assert set(np.unique(y_array)) <= {0, 1}
+
+
+def check_random_state_semantics(name, estimator):
+    """Successive samples differ; a refit reproduces them; an explicit seed reproduces."""
+    real = make_check_table()
+    fitted = _fitted(estimator, real)
+    first, second = fitted.sample(40), fitted.sample(40)
+    assert not first.equals(second), f"{name}: successive sample() calls returned the same rows."
+    refitted = _fitted(estimator, real)
+    pd.testing.assert_frame_equal(refitted.sample(40), first)
+    pd.testing.assert_frame_equal(refitted.sample(40), second)
+    pd.testing.assert_frame_equal(
+        fitted.sample(40, random_state=7), fitted.sample(40, random_state=7)
+    )
+
+
+def check_chunk_invariance(name, estimator):
+    """``iter_samples`` chunks, concatenated, equal ``sample`` with the same seed."""
+    fitted = _fitted(estimator, make_check_table())
+    whole = fitted.sample(2500, random_state=3)
+    chunks = list(fitted.iter_samples(2500, chunk_size=999, random_state=3))
+    assert [len(chunk) for chunk in chunks] == [999, 999, 502]
+    pd.testing.assert_frame_equal(pd.concat(chunks, ignore_index=True), whole)
+
+
+def check_joblib_round_trip(name, estimator):
+    """A fitted synthesizer pickled with joblib samples identically after loading."""
+    fitted = _fitted(estimator, make_check_table())
+    buffer = io.BytesIO()
+    joblib.dump(fitted, buffer)
+    buffer.seek(0)
+    loaded = joblib.load(buffer)
+    pd.testing.assert_frame_equal(loaded.sample(30), fitted.sample(30))
+    pd.testing.assert_frame_equal(
+        loaded.sample(30, random_state=1), fitted.sample(30, random_state=1)
+    )
+
+
+def check_params_and_clone(name, estimator):
+    """``get_params`` / ``set_params`` round trip; a clone is unfitted with equal parameters."""
+    params = estimator.get_params()
+    clone_params = clone(estimator).get_params()
+    assert params.keys() == clone_params.keys()
+    fitted = _fitted(estimator, make_check_table())
+    clone(fitted).get_params()
+    unfitted = clone(fitted)
+    _expect_error(NotFittedError, [], unfitted.sample, 2)
+    key = _random_state_key(unfitted)
+    unfitted.set_params(**{key: 123})
+    assert unfitted.get_params()[key] == 123
+
+
+def check_pipeline_grid_search(name, estimator):
+    """The synthesizer works inside a SynthesisPipeline tuned by GridSearchCV."""
+    from ..pipeline import make_synthesis_pipeline
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(loc=[0, 5, -3], scale=[1, 2, 0.5], size=(90, 3))
+    pipeline = make_synthesis_pipeline(StandardScaler(), clone(estimator))
+    key = _random_state_key(pipeline)
+    search = GridSearchCV(pipeline, {key: [0, 1]}, scoring=_mean_gap_score, cv=3).fit(X)
+    assert search.best_params_[key] in (0, 1)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    synthetic = search.best_estimator_.sample(200, random_state=0)
+    assert synthetic.shape == (200, 3)
+    assert np.all(np.abs(synthetic.mean(axis=0) - X.mean(axis=0)) < X.std(axis=0)), (
+        f"{name} in a pipeline does not sample in the original space."
+    )
+
+
+def _mean_gap_score(estimator, X, y=None):
+    """Negative gap between column means of synthetic and held-out rows."""
+    synthetic = estimator.sample(len(X), random_state=0)
+    return -float(np.abs(np.mean(synthetic, axis=0) - np.mean(X, axis=0)).sum())
+
+
+def check_conditions(name, estimator):
+    """Conditions fix the asked columns; impossible conditions raise a clear error."""
+    real = make_check_table()
+    fitted = _fitted(estimator, real)
+    synthetic = fitted.sample(30, conditions={"segment": "public", "age": 40})
+    assert (synthetic["segment"] == "public").all() and (synthetic["age"] == 40).all()
+    rows = pd.DataFrame({"active": [True, False, True], "tier": ["gold", "silver", "gold"]})
+    synthetic = fitted.sample(3, conditions=rows)
+    assert synthetic["active"].tolist() == [True, False, True]
+    assert synthetic["tier"].astype(str).tolist() == ["gold", "silver", "gold"]
+    _expect_error(ValueError, ["colour"], fitted.sample, 3, conditions={"colour": "red"})
+    _expect_error(ValueError, ["segment", "private"], fitted.sample, 3,
+                  conditions={"segment": "private"})
+    _expect_error(ValueError, ["age"], fitted.sample, 3, conditions={"age": 500})
+    _expect_error(ValueError, ["customer_id"], fitted.sample, 3,
+                  conditions={"customer_id": "C-00001"})
+
+
+def check_fit_rejects_bad_tables(name, estimator):
+    """Invalid tables fail in ``fit`` with an error naming the problem."""
+    real = make_check_table(30)
+    cases = [
+        (ValueError, ["0 sample"], real.iloc[:0]),
+        (ValueError, ["0 feature"], real[[]]),
+        (ValueError, ["duplicate", "age"], pd.concat([real, real[["age"]]], axis=1)),
+        (TypeError, ["not strings"], real.set_axis(range(real.shape[1]), axis=1)),
+        (ValueError, ["empty_col", "entirely missing"], real.assign(empty_col=np.nan)),
+        (ValueError, ["income", "infinite"], real.assign(income=np.inf)),
+        (ValueError, ["mixed", "mixes"], real.assign(mixed=["a", 1] * 15)),
+        (TypeError, ["cplx", "Complex"], real.assign(cplx=np.ones(30) * 1j)),
+        (TypeError, ["nested", "list"], real.assign(nested=[[1, 2]] * 30)),
+        (TypeError, ["sparse", "sparse"],
+         real.assign(sparse=pd.arrays.SparseArray(np.zeros(30)))),
+    ]
+    for error, words, table in cases:
+        _expect_error(error, words, clone(estimator).fit, table)

@@ -1,0 +1,65 @@
+"""Every estimator against scikit-learn's checks and skltab's synthesizer checks."""
+
+import pytest
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skltab import IndependentSynthesizer, SynthesisPipeline, make_synthesis_pipeline
+from skltab.utils.estimator_checks import parametrize_with_synthesizer_checks
+
+SYNTHESIZER_CLASSES = [IndependentSynthesizer]
+
+
+def _fast(cls):
+    return cls(**cls._get_test_params())
+
+
+SYNTHESIZERS = [_fast(cls) for cls in SYNTHESIZER_CLASSES]
+PIPELINES = [
+    make_synthesis_pipeline(StandardScaler(), _fast(IndependentSynthesizer)),
+    make_synthesis_pipeline(FunctionTransformer(), _fast(IndependentSynthesizer)),
+]
+
+# scikit-learn checks that cannot hold for an estimator, with the reason.
+_IN_PLACE = "fits its steps in place, exactly as scikit-learn's Pipeline does"
+_IDENTITY_TAGS = "FunctionTransformer's tags claim it rejects NaN; it passes NaN on"
+
+
+def _expected_failed_checks(estimator):
+    if not isinstance(estimator, SynthesisPipeline):
+        return {}
+    expected = dict.fromkeys(
+        ["check_estimators_overwrite_params", "check_dont_overwrite_parameters"], _IN_PLACE
+    )
+    if isinstance(estimator.steps[0][1], FunctionTransformer):
+        expected.update(
+            {"check_estimators_nan_inf": _IDENTITY_TAGS}
+        )
+    return expected
+
+
+def _expected_failed_synthesizer_checks(estimator):
+    if not isinstance(estimator, SynthesisPipeline):
+        return {}
+    return {
+        "check_conditions": "FunctionTransformer has no transform_conditions to translate them",
+        "check_fit_rejects_bad_tables": "the first step validates tables with its own messages",
+    }
+
+
+@parametrize_with_checks(SYNTHESIZERS + PIPELINES, expected_failed_checks=_expected_failed_checks)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+@parametrize_with_synthesizer_checks(
+    SYNTHESIZERS + PIPELINES[1:], expected_failed_checks=_expected_failed_synthesizer_checks
+)
+def test_synthesizer_contract(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.parametrize("cls", SYNTHESIZER_CLASSES)
+def test_every_parameter_is_constrained(cls):
+    params = set(cls().get_params())
+    assert params == set(cls._parameter_constraints)
