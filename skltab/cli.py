@@ -1,0 +1,252 @@
+"""The ``skltab`` command: fit, sample, inspect and evaluate from the shell."""
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+import joblib
+import pandas as pd
+
+from ._version import __version__
+
+logger = logging.getLogger(__name__)
+
+_PARQUET_SUFFIXES = (".parquet", ".pq")
+
+
+def main(argv=None):
+    """Run the ``skltab`` command line; return its exit code."""
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(message)s")
+    try:
+        args.handler(args)
+    except (ValueError, TypeError, ImportError, OSError, KeyError) as exc:
+        print(f"skltab: error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _build_parser():
+    parser = argparse.ArgumentParser(
+        prog="skltab", description="Learn a real table and write synthetic rows."
+    )
+    parser.add_argument("--version", action="version", version=f"skltab {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="show progress")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    fit = commands.add_parser("fit", help="fit a synthesizer on a CSV or Parquet file")
+    fit.add_argument("data", help="the real table (.csv or .parquet)")
+    fit.add_argument("-o", "--output", required=True, help="where to write the model (.joblib)")
+    fit.add_argument("-s", "--synthesizer", default="independent",
+                     help="synthesizer name or 'module:Class' (default: independent)")
+    fit.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
+                     help="a synthesizer parameter; VALUE is read as JSON when it can be")
+    fit.add_argument("--target", help="column to keep as the target y")
+    fit.add_argument("--metadata", help="metadata JSON written by 'skltab info --json'")
+    fit.add_argument("--random-state", type=int, help="seed of the synthesizer")
+    fit.set_defaults(handler=_fit)
+
+    sample = commands.add_parser(
+        "sample", help="write synthetic rows from a fitted model (load only trusted models)"
+    )
+    sample.add_argument("model", help="a model written by 'skltab fit'")
+    sample.add_argument("-n", "--n-samples", type=int, required=True, help="number of rows")
+    sample.add_argument("-o", "--output", required=True, help="the output table (.csv or .parquet)")
+    sample.add_argument("--chunk-size", type=int, default=100_000,
+                        help="rows generated and written at a time (default: 100000)")
+    sample.add_argument("--random-state", type=int, help="seed of this sample")
+    sample.set_defaults(handler=_sample)
+
+    info = commands.add_parser("info", help="show the inferred metadata of a table")
+    info.add_argument("data", help="a table (.csv or .parquet)")
+    info.add_argument("--json", action="store_true", help="print the metadata as JSON")
+    info.set_defaults(handler=_info)
+
+    evaluate = commands.add_parser("evaluate", help="compare a synthetic table with a real one")
+    evaluate.add_argument("real", help="the real (held-out) table")
+    evaluate.add_argument("synthetic", help="the synthetic table")
+    evaluate.add_argument("--train", help="the table the synthesizer was fitted on (privacy)")
+    evaluate.add_argument("--target", help="target column (utility: train on synthetic, test "
+                          "on real)")
+    evaluate.add_argument("--html", help="write the full report with figures to this file")
+    evaluate.add_argument("--json", help="write the report as JSON to this file")
+    evaluate.set_defaults(handler=_evaluate)
+
+    demo = commands.add_parser("demo", help="the main job on the embedded demo table")
+    demo.add_argument("-o", "--output-dir", default="skltab_demo", help="where to write results")
+    demo.add_argument("-s", "--synthesizer", default="independent",
+                      help="synthesizer name or 'module:Class' (default: independent)")
+    demo.add_argument("-n", "--n-rows", type=int, default=2000, help="rows of the demo table")
+    demo.add_argument("--random-state", type=int, default=0, help="seed")
+    demo.set_defaults(handler=_demo)
+    return parser
+
+
+def read_table(path):
+    """Read a CSV or Parquet file into a DataFrame."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"file {str(path)!r} not found")
+    if path.suffix.lower() in _PARQUET_SUFFIXES:
+        return pd.read_parquet(path)
+    try:
+        return pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise ValueError(f"cannot read {str(path)!r} as CSV: {exc}") from exc
+
+
+def _parse_params(pairs):
+    params = {}
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        if not sep or not name:
+            raise ValueError(f"--param expects NAME=VALUE; got {pair!r}")
+        try:
+            params[name] = json.loads(text)
+        except json.JSONDecodeError:
+            params[name] = text
+    return params
+
+
+def _make_synthesizer(name, params, random_state=None, metadata=None):
+    from .utils.discovery import get_synthesizer_class
+
+    cls = get_synthesizer_class(name)
+    known = cls().get_params()
+    unknown = sorted(set(params) - set(known))
+    if unknown:
+        raise ValueError(f"{cls.__name__} has no parameters {unknown}; its parameters are "
+                         f"{sorted(known)}")
+    if random_state is not None:
+        params = {**params, "random_state": random_state}
+    if metadata is not None:
+        params = {**params, "metadata": metadata}
+    return cls(**params)
+
+
+def _fit(args):
+    table = read_table(args.data)
+    metadata = None
+    if args.metadata:
+        from .metadata import TableMetadata
+
+        metadata = TableMetadata.from_json(Path(args.metadata).read_text())
+    synthesizer = _make_synthesizer(args.synthesizer, _parse_params(args.param),
+                                    args.random_state, metadata)
+    if args.verbose:
+        synthesizer.set_params(verbose=1)
+    if args.target:
+        if args.target not in table.columns:
+            raise ValueError(f"--target {args.target!r} is not a column of {args.data!r}")
+        synthesizer.fit(table.drop(columns=args.target), table[args.target])
+    else:
+        synthesizer.fit(table)
+    joblib.dump(synthesizer, args.output)
+    print(f"Fitted {type(synthesizer).__name__} on {len(table)} rows; model written to "
+          f"{args.output}")
+
+
+def _sample(args):
+    synthesizer = joblib.load(args.model)
+    if not hasattr(synthesizer, "iter_samples"):
+        raise ValueError(f"{args.model!r} does not hold a skltab synthesizer")
+    chunks = synthesizer.iter_samples(
+        args.n_samples, chunk_size=args.chunk_size, random_state=args.random_state
+    )
+    write_chunks(chunks, args.output)
+    print(f"Wrote {args.n_samples} rows to {args.output}")
+
+
+def write_chunks(chunks, path):
+    """Write successive table chunks to one CSV or Parquet file, holding one at a time."""
+    path = Path(path)
+    parquet = path.suffix.lower() in _PARQUET_SUFFIXES
+    writer = None
+    for i, chunk in enumerate(chunks):
+        if isinstance(chunk, tuple):
+            X, y = chunk
+            chunk = X.assign(**{y.name if isinstance(y.name, str) else "y": y.to_numpy()})
+        if parquet:
+            writer = _write_parquet_chunk(chunk, path, writer)
+        else:
+            chunk.to_csv(path, mode="w" if i == 0 else "a", header=i == 0, index=False)
+    if writer is not None:
+        writer.close()
+
+
+def _write_parquet_chunk(chunk, path, writer):
+    from .utils import import_optional
+
+    pa = import_optional("pyarrow", purpose="Parquet files")
+    import_optional("pyarrow.parquet", purpose="Parquet files")
+    table = pa.Table.from_pandas(chunk, preserve_index=False)
+    if writer is None:
+        writer = pa.parquet.ParquetWriter(path, table.schema)
+    writer.write_table(table)
+    return writer
+
+
+def _info(args):
+    from .metadata import infer_metadata
+
+    metadata = infer_metadata(read_table(args.data))
+    if args.json:
+        print(metadata.to_json())
+    else:
+        with pd.option_context("display.width", 200, "display.max_columns", 20):
+            frame = metadata.to_frame().dropna(axis=1, how="all").astype(object)
+            print(frame.where(frame.notna(), ""))
+
+
+def _evaluate(args):
+    from .metrics import evaluate
+
+    train = read_table(args.train) if args.train else None
+    report = evaluate(read_table(args.real), read_table(args.synthetic), train=train,
+                      target=args.target)
+    _print_summary(report)
+    if args.html:
+        report.to_html(args.html)
+        print(f"Report written to {args.html}")
+    if args.json:
+        Path(args.json).write_text(report.to_json())
+
+
+def _print_summary(report):
+    with pd.option_context("display.width", 200, "display.max_rows", 100):
+        print(report.summary().round(4).to_string())
+
+
+def _demo(args):
+    from sklearn.model_selection import train_test_split
+
+    from .datasets import load_demo
+    from .metrics import evaluate
+
+    output = Path(args.output_dir)
+    output.mkdir(parents=True, exist_ok=True)
+    real = load_demo(n_samples=args.n_rows, random_state=args.random_state)
+    train, test = train_test_split(real, test_size=0.25, random_state=args.random_state)
+    synthesizer = _make_synthesizer(args.synthesizer, {}, args.random_state)
+    synthesizer.set_params(verbose=int(args.verbose))
+    synthesizer.fit(train)
+    synthetic = synthesizer.sample(len(train))
+    real.to_csv(output / "real.csv", index=False)
+    synthetic.to_csv(output / "synthetic.csv", index=False)
+    joblib.dump(synthesizer, output / "model.joblib")
+    report = evaluate(test, synthetic, train=train)
+    report.summary().to_csv(output / "evaluation_summary.csv")
+    report.to_html(output / "report.html")
+    print(f"Fitted {type(synthesizer).__name__} on {len(train)} rows of the demo table and "
+          f"sampled {len(synthetic)} rows.")
+    _print_summary(report)
+    print(f"Written to {output}/: real.csv, synthetic.csv, model.joblib, "
+          "evaluation_summary.csv, report.html")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,123 @@
+"""The skltab command line, run as a user would."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from skltab.cli import main
+from skltab.utils.estimator_checks import make_check_table
+
+
+@pytest.fixture
+def real_csv(tmp_path):
+    path = tmp_path / "real.csv"
+    make_check_table(150).to_csv(path, index=False)
+    return path
+
+
+def test_fit_then_sample_streams_chunks_to_csv(tmp_path, real_csv, capsys):
+    model = tmp_path / "model.joblib"
+    assert main(["fit", str(real_csv), "-o", str(model), "-p", "n_quantiles=30",
+                 "--random-state", "3"]) == 0
+    out = tmp_path / "synthetic.csv"
+    assert main(["sample", str(model), "-n", "2500", "--chunk-size", "1000",
+                 "-o", str(out), "--random-state", "1"]) == 0
+    synthetic, real = pd.read_csv(out), pd.read_csv(real_csv)
+    assert synthetic.shape == (2500, real.shape[1]) and list(synthetic.columns) == list(real.columns)
+    assert synthetic["customer_id"].is_unique
+    assert set(synthetic["segment"]) <= set(real["segment"])
+    assert "Wrote 2500 rows" in capsys.readouterr().out
+    main(["sample", str(model), "-n", "2500", "-o", str(tmp_path / "again.csv"),
+          "--random-state", "1"])
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "again.csv"), synthetic)
+
+
+def test_parquet_in_and_out_with_a_target(tmp_path, real_csv):
+    pytest.importorskip("pyarrow")
+    parquet = tmp_path / "real.parquet"
+    pd.read_csv(real_csv).to_parquet(parquet)
+    model = tmp_path / "m.joblib"
+    assert main(["fit", str(parquet), "-o", str(model), "--target", "segment"]) == 0
+    assert main(["sample", str(model), "-n", "300", "--chunk-size", "128",
+                 "-o", str(tmp_path / "s.parquet")]) == 0
+    synthetic = pd.read_parquet(tmp_path / "s.parquet")
+    assert len(synthetic) == 300 and synthetic.columns[-1] == "segment"
+
+
+def test_info_prints_kinds_and_json(real_csv, capsys):
+    assert main(["info", str(real_csv)]) == 0
+    text = capsys.readouterr().out
+    assert "customer_id" in text and "categorical" in text
+    assert main(["info", str(real_csv), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    kinds = {c["name"]: c["kind"] for c in data["columns"]}
+    assert kinds["customer_id"] == "id" and kinds["joined"] == "datetime"
+
+
+def test_metadata_file_overrides_inference(tmp_path, real_csv, capsys):
+    main(["info", str(real_csv), "--json"])
+    data = json.loads(capsys.readouterr().out)
+    for column in data["columns"]:
+        if column["name"] == "age":
+            column.update(kind="categorical", categories=sorted(pd.read_csv(real_csv)["age"].unique().tolist()))
+            column.pop("min"), column.pop("max")
+    meta = tmp_path / "meta.json"
+    meta.write_text(json.dumps(data))
+    model = tmp_path / "m.joblib"
+    assert main(["fit", str(real_csv), "-o", str(model), "--metadata", str(meta)]) == 0
+    import joblib
+
+    assert joblib.load(model).metadata_["age"].kind == "categorical"
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["fit", "missing.csv", "-o", "m.joblib"], "file 'missing.csv' not found"),
+        (["fit", "{real}", "-o", "m.joblib", "-s", "magic"], "Unknown synthesizer 'magic'"),
+        (["fit", "{real}", "-o", "m.joblib", "-p", "speed=3"],
+         "IndependentSynthesizer has no parameters ['speed']"),
+        (["fit", "{real}", "-o", "m.joblib", "-p", "n_quantiles"], "--param expects NAME=VALUE"),
+        (["fit", "{real}", "-o", "m.joblib", "-p", "n_quantiles=-4"], "'n_quantiles' parameter"),
+        (["fit", "{real}", "-o", "m.joblib", "--target", "nope"], "--target 'nope' is not a column"),
+        (["sample", "{real}", "-n", "5", "-o", "x.csv"], ""),
+    ],
+)
+def test_errors_exit_non_zero_with_a_message(tmp_path, real_csv, capsys, argv, message):
+    argv = [a.replace("{real}", str(real_csv)) for a in argv]
+    argv = [str(tmp_path / a) if a.endswith((".joblib", "x.csv")) else a for a in argv]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("skltab: error:") and message in err
+
+
+def test_bad_sample_count_is_reported(tmp_path, real_csv, capsys):
+    model = tmp_path / "m.joblib"
+    main(["fit", str(real_csv), "-o", str(model)])
+    assert main(["sample", str(model), "-n", "0", "-o", str(tmp_path / "x.csv")]) == 1
+    assert "n_samples must be an integer >= 1" in capsys.readouterr().err
+
+
+def test_unreadable_csv_is_reported(tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"a,b\n1,2,3,4\n\xff\xfe")
+    assert main(["info", str(bad)]) == 1
+    assert "cannot read" in capsys.readouterr().err
+
+
+def test_usage_errors_exit_with_2():
+    result = subprocess.run([sys.executable, "-m", "skltab", "fit"], capture_output=True,
+                            text=True)
+    assert result.returncode == 2 and "the following arguments are required" in result.stderr
+
+
+def test_console_script_and_module_agree():
+    result = subprocess.run([sys.executable, "-m", "skltab", "--version"], capture_output=True,
+                            text=True, check=True)
+    import skltab
+
+    assert result.stdout.strip() == f"skltab {skltab.__version__}"
