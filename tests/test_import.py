@@ -34,7 +34,8 @@ def test_public_names_resolve_lazily():
     [("transformers", 'skltab[llm]'), ("sdv.metadata", 'skltab[sdv]'), ("dask", 'skltab[dask]')],
 )
 def test_missing_optional_dependency_names_the_extra(monkeypatch, module, hint):
-    monkeypatch.setitem(sys.modules, module.split(".")[0], None)
+    for name in {module, module.split(".")[0]}:
+        monkeypatch.setitem(sys.modules, name, None)
     with pytest.raises(ImportError, match=rf"pip install \"{hint.replace('[', '.').replace(']', '.')}\""):
         import_optional(module, purpose="a test")
 
