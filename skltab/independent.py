@@ -53,7 +53,7 @@ class IndependentSynthesizer(BaseSynthesizer):
         Generator drawn from by :meth:`sample` when it gets no ``random_state``.
     n_features_in_ : int
         Number of columns of ``X``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names of ``X``; defined only when ``X`` was a DataFrame.
     input_format_ : InputFormat
         How ``X`` and ``y`` were passed, for :meth:`sample` to return the same.

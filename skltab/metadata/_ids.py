@@ -1,4 +1,4 @@
-"""Regenerate ID columns: unique values with the real column's pattern, never real ones."""
+"""Regenerate ID columns: unique values with the real column's pattern, not modelled."""
 
 import numpy as np
 import pandas as pd
@@ -55,7 +55,9 @@ def template_capacity(template):
 def generate_ids(column, start, n_rows, scramble):
     """Write IDs for output rows ``start`` to ``start + n_rows`` (exclusive).
 
-    Row ``i`` always gets the same ID, so IDs stay unique across chunks of one sample.
+    Row ``i`` always gets the same ID, so IDs stay unique across the chunks of one sample.
+    Integer IDs continue after the real maximum, so they never repeat a real ID; string IDs
+    follow the real pattern and may meet a real value by chance (no real ID is stored).
 
     Parameters
     ----------
@@ -74,7 +76,7 @@ def generate_ids(column, start, n_rows, scramble):
     """
     positions = np.arange(start, start + n_rows, dtype=np.int64)
     if column.id_template is None:
-        return int(column.min) + positions
+        return int(column.max) + 1 + positions
     return _template_ids(column.id_template, positions, scramble)
 
 
