@@ -13,7 +13,7 @@ from .metadata._ids import generate_ids
 from .utils._conditions import check_conditions
 from .utils._persistence import pack_state, unpack_state
 from .utils._progress import progress_bar
-from .utils._random import block_sizes, draw_seed
+from .utils._random import SEED_BLOCK_SIZE, block_sizes, draw_seed
 from .utils._validation import check_n_samples, check_table
 
 __all__ = ["BaseSynthesizer", "InputFormat", "SynthesizerMixin", "is_synthesizer"]
@@ -124,6 +124,9 @@ class BaseSynthesizer(SynthesizerMixin, BaseEstimator):
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
+    #: Rows generated from one seed. A class constant, never a parameter, so that the output
+    #: of a synthesizer never depends on how it is batched; fast samplers raise it.
+    _seed_block_size = SEED_BLOCK_SIZE
 
     def fit(self, X, y=None):
         """Learn the table ``X`` (with ``y`` as its last column, if given).
@@ -248,7 +251,7 @@ class BaseSynthesizer(SynthesizerMixin, BaseEstimator):
         """Yield finished tables, one per seeded block of rows."""
         start = 0
         with progress_bar(n_samples, self.verbose, f"{type(self).__name__}.sample") as bar:
-            for size in block_sizes(n_samples):
+            for size in block_sizes(n_samples, self._seed_block_size):
                 block_rng = np.random.RandomState(draw_seed(rng))
                 block_conditions = None
                 if conditions is not None:
