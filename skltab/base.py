@@ -127,6 +127,8 @@ class BaseSynthesizer(SynthesizerMixin, BaseEstimator):
     #: Rows generated from one seed. A class constant, never a parameter, so that the output
     #: of a synthesizer never depends on how it is batched; fast samplers raise it.
     _seed_block_size = SEED_BLOCK_SIZE
+    #: Whether ``fit`` accepts a table with no rows (learning from ``metadata`` alone).
+    _allows_empty_table = False
 
     def fit(self, X, y=None):
         """Learn the table ``X`` (with ``y`` as its last column, if given).
@@ -145,7 +147,7 @@ class BaseSynthesizer(SynthesizerMixin, BaseEstimator):
             The fitted synthesizer.
         """
         self._validate_params()
-        table, self.input_format_ = _table_from_input(X, y)
+        table, self.input_format_ = _table_from_input(X, y, self._allows_empty_table)
         self.n_features_in_ = len(self.input_format_.columns)
         if self.input_format_.container == "dataframe":
             self.feature_names_in_ = np.asarray(self.input_format_.columns, dtype=object)
@@ -166,6 +168,9 @@ class BaseSynthesizer(SynthesizerMixin, BaseEstimator):
         return [column.name for column in self.metadata_ if column.kind != "id"]
 
     def _resolve_metadata(self, table):
+        if self.metadata is None and table.empty:
+            raise ValueError("X has no rows, so its metadata cannot be inferred; pass the "
+                             "metadata parameter.")
         if self.metadata is None:
             return infer_metadata(table)
         if isinstance(self.metadata, TableMetadata):
@@ -318,23 +323,23 @@ class BaseSynthesizer(SynthesizerMixin, BaseEstimator):
         raise NotImplementedError
 
 
-def _table_from_input(X, y):
+def _table_from_input(X, y, allow_empty=False):
     """Return the table that ``fit`` learns (``y`` as the last column) and its InputFormat."""
     if isinstance(X, pd.DataFrame):
-        check_table(X)
+        check_table(X, allow_empty=allow_empty)
         table = X
         form = {"container": "dataframe", "columns": tuple(X.columns)}
     else:
         array = _as_2d_array(X, "X")
         columns = tuple(f"x{i}" for i in range(array.shape[1]))
         table = pd.DataFrame(array, columns=list(columns))
-        check_table(table)
+        check_table(table, allow_empty=allow_empty)
         form = {"container": "ndarray", "columns": columns, "dtype": array.dtype}
     if y is None:
         return table, InputFormat(**form)
     target, target_form = _target_column(y, len(table), table.columns)
     table = table.assign(**{target.name: target.to_numpy()})
-    check_table(table)
+    check_table(table, allow_empty=allow_empty)
     return table, InputFormat(**form, target=target.name, **target_form)
 
 

@@ -107,3 +107,13 @@ def test_fit_does_not_modify_the_input(real):
     copy = real.copy()
     IndependentSynthesizer().fit(real.drop(columns="segment"), real["segment"])
     pd.testing.assert_frame_equal(real, copy)
+
+
+def test_empty_tables_need_metadata_where_a_synthesizer_accepts_them(real):
+    class MetadataOnly(IndependentSynthesizer):
+        _allows_empty_table = True
+
+    with pytest.raises(ValueError, match="X is empty"):
+        IndependentSynthesizer().fit(real.iloc[:0])
+    with pytest.raises(ValueError, match="X has no rows, so its metadata cannot be inferred"):
+        MetadataOnly().fit(real.iloc[:0])

@@ -18,7 +18,7 @@ def check_n_samples(n_samples, name="n_samples"):
     return int(n_samples)
 
 
-def check_table(X, name="X"):
+def check_table(X, name="X", *, allow_empty=False):
     """Check that ``X`` is a DataFrame that skltab can learn, without changing it.
 
     Parameters
@@ -27,6 +27,9 @@ def check_table(X, name="X"):
         The table.
     name : str, default="X"
         How the table is called in error messages.
+    allow_empty : bool, default=False
+        Accept a table with columns but no rows (for synthesizers that can learn from
+        metadata alone); only its column names are checked then.
 
     Raises
     ------
@@ -43,6 +46,9 @@ def check_table(X, name="X"):
             f"{name} has no columns: 0 feature(s) (shape={X.shape}) while a minimum of 1 is "
             "required."
         )
+    if X.shape[0] == 0 and allow_empty:
+        _check_column_names(X.columns, name)
+        return
     if X.shape[0] == 0:
         raise ValueError(
             f"{name} is empty: found 0 sample(s) (shape={X.shape}) while a minimum of 1 is "
