@@ -119,7 +119,7 @@ class TableEncoder:
 
     def _codes(self, series, unknown):
         categories = self.categories_[series.name]
-        codes = pd.Index(categories, dtype=object).get_indexer(series.astype(object))
+        codes = pd.Index(categories, dtype=object).get_indexer(series.astype(object).to_numpy())
         unseen = (codes == -1) & series.notna().to_numpy()
         if unseen.any() and unknown == "error":
             examples = series[unseen].unique()[:5].tolist()

@@ -119,8 +119,6 @@ def cdf_distances(u, v):
     points = np.sort(np.concatenate([u, v]))
     gap = np.abs(np.searchsorted(u, points[:-1], side="right") / len(u)
                  - np.searchsorted(v, points[:-1], side="right") / len(v))
-    if not len(gap):
-        return 0.0, 0.0
     return float(np.sum(gap * np.diff(points))), float(gap.max())
 
 

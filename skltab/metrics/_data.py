@@ -52,7 +52,7 @@ class TablePair:
     encoder : TableEncoder
         The encoder of the compared (non-ID) columns.
     seed : int
-        Integer seed drawn from ``random_state``.
+        ``random_state`` when it is an int, else an int drawn from it.
     notes : list of str
         What the metrics had to do, such as subsampling, in words.
     """
@@ -63,7 +63,7 @@ class TablePair:
         self.tables["synthetic"] = _aligned(synthetic, real, "synthetic")
         if train is not None:
             self.tables["train"] = _aligned(train, real, "train")
-        reference = self.real_rows()
+        reference = self.real_rows
         self.metadata = resolve_metadata(metadata, reference)
         compared = [c.name for c in self.metadata if c.kind != "id"]
         if not compared:
@@ -74,6 +74,7 @@ class TablePair:
         self.notes = []
         self._encoded = {}
 
+    @cached_property
     def real_rows(self):
         """All real rows: ``real`` followed by ``train`` when given."""
         if "train" not in self.tables:

@@ -19,7 +19,7 @@ CATEGORIES = ("fidelity", "pairs", "detection", "utility", "diversity", "privacy
 class MetricInfo:
     """What one metric is.
 
-    Attributes
+    Parameters
     ----------
     name : str
         Name in reports and scorers.
@@ -29,8 +29,9 @@ class MetricInfo:
         Direction of the metric.
     family : str
         The computation that yields it along with others.
-    needs : str or None
-        ``"target"``, ``"train"`` or ``"rules"``: what the metric needs beyond the two tables.
+    needs : tuple of str, default=()
+        What the metric needs beyond the two tables, among ``"target"``, ``"train"`` and
+        ``"rules"``.
     """
 
     name: str
@@ -84,7 +85,7 @@ def _pairs(pair, options):
 
 
 def _logic(pair, options):
-    reference = pair.real_rows()
+    reference = pair.real_rows
     satisfied = {name: rule_satisfaction(table, options["rules"], reference=reference)
                  for name, table in (("synthetic", pair.tables["synthetic"]),
                                      ("real", reference))}

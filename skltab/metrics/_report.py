@@ -55,6 +55,8 @@ def evaluate(real, synthetic, *, train=None, target=None, metadata=None, rules=N
     Returns
     -------
     EvaluationReport
+        The metric values (:meth:`~EvaluationReport.summary`), their breakdowns, figures and
+        notes.
 
     Examples
     --------
@@ -135,6 +137,7 @@ class EvaluationReport:
         Returns
         -------
         DataFrame
+            A copy of the breakdown.
         """
         if level not in _DETAIL_LEVELS:
             raise ValueError(f"level must be one of {_DETAIL_LEVELS}; got {level!r}.")

@@ -34,6 +34,7 @@ def get_scorer_names():
     Returns
     -------
     list of str
+        The names, sorted.
     """
     return sorted(_SCORERS)
 

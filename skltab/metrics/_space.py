@@ -10,7 +10,7 @@ MAX_ONE_HOT = 50
 MAX_TREE_CATEGORIES = 255
 #: Rows per table above which the nearest-neighbour metrics (diversity and privacy) use a
 #: subsample.
-NEIGHBORS_MAX_ROWS = 5_000
+NEIGHBORS_MAX_ROWS = 10_000
 #: Distances below this are round-off of the distance computation: the rows are equal.
 DISTANCE_TOLERANCE = 1e-6
 #: One-hot value, so that two different categories are at distance 1, like the two ends of a
@@ -55,11 +55,10 @@ class FeatureSpace:
         real = [pair.encoded(name) for name in ("real", "train") if name in pair.tables]
         self._fit_numeric(real, tables)
         self._one_hot, self._tree_codes = [], []
-        for name, j in zip([encoder.discrete_columns_[j] for j in self._discrete],
-                           self._discrete):
-            counts = sum(np.bincount(t.discrete[:, j], minlength=pair.n_states(name)) for t in real)
-            present = sum(np.bincount(t.discrete[:, j], minlength=pair.n_states(name))
-                          for t in tables) > 0
+        for j in self._discrete:
+            n_states = pair.n_states(encoder.discrete_columns_[j])
+            counts = sum(np.bincount(t.discrete[:, j], minlength=n_states) for t in real)
+            present = sum(np.bincount(t.discrete[:, j], minlength=n_states) for t in tables) > 0
             self._one_hot.append(_state_map(counts, present, MAX_ONE_HOT))
             self._tree_codes.append(_state_map(counts, present, MAX_TREE_CATEGORIES)[0])
         self.categorical_mask_ = np.array(
@@ -68,10 +67,8 @@ class FeatureSpace:
 
     def _fit_numeric(self, real, tables):
         values = np.vstack([t.numeric[:, self._numeric] for t in real])
-        present = ~np.isnan(values)
-        self._low = np.array([values[present[:, j], j].min() for j in range(values.shape[1])])
-        high = np.array([values[present[:, j], j].max() for j in range(values.shape[1])])
-        span = high - self._low
+        self._low = np.nanmin(values, axis=0, initial=np.inf)
+        span = np.nanmax(values, axis=0, initial=-np.inf) - self._low
         self._span = np.where(span > 0, span, 1.0)
         self._indicators = np.zeros(len(self._numeric), dtype=bool)
         for table in tables:

@@ -15,7 +15,7 @@ from ._data import CATEGORICAL_KINDS, TablePair
 from ._space import FeatureSpace
 
 #: Rows above which a utility model trains on a subsample.
-UTILITY_MAX_ROWS = 20_000
+UTILITY_MAX_ROWS = 50_000
 TASKS = ("classification", "regression")
 
 

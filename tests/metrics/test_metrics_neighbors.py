@@ -1,0 +1,86 @@
+"""Diversity and privacy: metrics on nearest-neighbour distances."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from skltab.metrics import diversity_scores, privacy_scores
+
+
+def test_copies_of_the_real_rows_are_precise_and_cover_everything(table_factory):
+    real = table_factory(300, seed=0)
+    scores = diversity_scores(real, real.copy())
+    assert scores["precision"] == scores["recall"] == scores["coverage"] == 1
+    # each real ball holds its own centre and its 5 neighbours: (5 + 1) / 5
+    assert scores["density"] >= 1.2
+
+
+def test_a_fresh_draw_is_precise_and_diverse(table_factory):
+    scores = diversity_scores(table_factory(400, seed=0), table_factory(400, seed=1))
+    assert scores["precision"] > 0.7 and scores["recall"] > 0.7
+    assert scores["coverage"] > 0.7
+    assert 0.6 < scores["density"] < 1.4
+
+
+def test_mode_collapse_is_precise_but_neither_diverse_nor_covering(table_factory):
+    real = table_factory(300, seed=0, missing=False)
+    collapsed = pd.concat([real.iloc[[7]]] * 300, ignore_index=True)
+    scores = diversity_scores(real, collapsed)
+    assert scores["precision"] == 1
+    assert scores["recall"] < 0.05 and scores["coverage"] < 0.05
+
+
+def test_far_away_rows_score_zero(table_factory):
+    real = table_factory(200, seed=0)
+    scores = diversity_scores(real, table_factory(200, seed=1, shift=50))
+    assert scores["precision"] == scores["density"] == scores["coverage"] == 0
+
+
+def test_diversity_checks_n_neighbors(table_factory):
+    real = table_factory(20, seed=0)
+    with pytest.raises(ValueError, match="n_neighbors must be an integer >= 1"):
+        diversity_scores(real, real, n_neighbors=0)
+    with pytest.raises(ValueError, match="needs more than 25 rows"):
+        diversity_scores(real, real, n_neighbors=25)
+
+
+def test_copying_the_training_rows_is_caught(table_factory):
+    train, holdout = table_factory(300, seed=0), table_factory(300, seed=1)
+    scores = privacy_scores(holdout, train.sample(frac=1, random_state=0), train=train)
+    assert scores["exact_copy_rate"] == 1
+    assert scores["dcr_synthetic"] == 0 and scores["dcr_ratio"] == 0
+    assert scores["dcr_holdout"] > 0
+    assert scores["nndr"] == 0
+    assert scores["membership_inference_auc"] > 0.95
+
+
+def test_a_fresh_draw_leaks_nothing(table_factory):
+    train, holdout = table_factory(400, seed=0), table_factory(400, seed=1)
+    scores = privacy_scores(holdout, table_factory(400, seed=2), train=train)
+    assert scores["exact_copy_rate"] == 0
+    assert 0.75 < scores["dcr_ratio"] < 1.33
+    assert 0.4 < scores["membership_inference_auc"] < 0.6
+    assert 0.5 < scores["nndr"] <= 1
+
+
+def test_exact_copies_count_missing_values_and_every_column():
+    train = pd.DataFrame({"v": [1.0, np.nan, 3.0], "c": ["a", "b", None],
+                          "note": ["one long text", "two long texts", "three long texts"]})
+    synthetic = pd.DataFrame({"v": [np.nan, 3.0, 1.0, 1.0], "c": ["b", None, "a", "a"],
+                              "note": ["two long texts", "three long texts", "one long text",
+                                       "another text here"]})
+    scores = privacy_scores(train, synthetic, train=train)
+    assert scores["exact_copy_rate"] == pytest.approx(0.75)
+
+
+def test_privacy_needs_train(table_factory):
+    with pytest.raises(ValueError, match="needs train"):
+        privacy_scores(table_factory(20, seed=0), table_factory(20, seed=1), train=None)
+
+
+def test_privacy_is_deterministic_for_a_seed(table_factory, monkeypatch):
+    monkeypatch.setattr("skltab.metrics._privacy.NEIGHBORS_MAX_ROWS", 100)
+    train, holdout = table_factory(300, seed=0), table_factory(300, seed=1)
+    synthetic = table_factory(300, seed=2)
+    first = privacy_scores(holdout, synthetic, train=train, random_state=1)
+    assert first == privacy_scores(holdout, synthetic, train=train, random_state=1)
