@@ -52,7 +52,8 @@ class SDVSynthesizer(BaseSynthesizer):
     SDV sees the table without its ID columns, with the kinds of :attr:`metadata_` as sdtypes.
     Datetime columns reach SDV as numbers of their ``datetime_unit`` since 1970, which is what
     SDV's own datetime transformer models, so time zones and string formats are restored by
-    skltab. Training runs on the CPU.
+    skltab. Text columns (kind ``"text"``) get SDV's stand-in text (Faker sentences), not text
+    learned from the table. Training runs on the CPU.
 
     Randomness: ``fit`` seeds NumPy's and torch's global generators from ``random_state``
     (inside a context that restores them afterwards), so fitting twice with the same integer
@@ -208,8 +209,9 @@ class SDVSynthesizer(BaseSynthesizer):
                 sampled = self.sdv_synthesizer_.sample_remaining_columns(known)
         except ValueError as exc:
             raise ValueError(_condition_failure(self.model, 0, len(known))) from exc
-        if len(sampled[_TABLE_NAME]) < len(known):
-            raise ValueError(_condition_failure(self.model, len(sampled[_TABLE_NAME]), len(known)))
+        n_drawn = len(sampled[_TABLE_NAME])
+        if n_drawn < len(known):
+            raise ValueError(_condition_failure(self.model, n_drawn, len(known)))
         return sampled
 
     @classmethod
@@ -261,8 +263,9 @@ def _seed_synthesizer(synthesizer, random_state):
     """Seed the SDV model and each of SDV's column transformers from ``random_state``.
 
     SDV keeps generators of its own, which it swaps into NumPy's and torch's global state while
-    it samples: the model's, and one per transformer and method (missing values, the value
-    drawn inside a category's interval). Each gets its own seed, so columns stay independent.
+    it samples: the model's, one per transformer and method (missing values, the value drawn
+    inside a category's interval), and a Faker instance per text column. Each gets its own
+    seed, so columns stay independent.
     """
     synthesizer._set_random_state(draw_seed(random_state))
     transformers = synthesizer._data_processor._hyper_transformer.field_transformers
@@ -272,6 +275,9 @@ def _seed_synthesizer(synthesizer, random_state):
             continue
         for method in _RANDOMIZED_METHODS:
             transformer.set_random_state(np.random.RandomState(draw_seed(random_state)), method)
+        faker = getattr(transformer, "faker", None)  # the text of SDV's "text" sdtype
+        if faker is not None:
+            faker.seed_instance(draw_seed(random_state))
 
 
 @contextlib.contextmanager

@@ -1,0 +1,59 @@
+"""Synthesizers the benchmark can run, by name.
+
+Add a synthesizer with one line in :data:`SYNTHESIZERS`: a name, the import path of its class
+and the parameters it gets (``random_state`` and ``epochs`` are set by the harness). On the
+command line, an import path such as ``skltab.IndependentSynthesizer`` also works as a name.
+"""
+
+import importlib
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class SynthesizerSpec:
+    """How to build one benchmarked synthesizer.
+
+    Attributes
+    ----------
+    path : str
+        Import path of the class, ``"package.module.Class"``.
+    params : dict
+        Constructor parameters.
+    """
+
+    path: str
+    params: dict = field(default_factory=dict)
+
+    def build(self, random_state, epochs=None):
+        """Return a new instance seeded by ``random_state``.
+
+        ``epochs`` is set only when not None and only on synthesizers that take ``epochs``.
+        """
+        module_name, _, class_name = self.path.rpartition(".")
+        estimator = getattr(importlib.import_module(module_name), class_name)(**self.params)
+        params = {"random_state": random_state}
+        if epochs is not None and "epochs" in estimator.get_params():
+            params["epochs"] = epochs
+        return estimator.set_params(**params)
+
+
+_SDV = "skltab.integrations.sdv.SDVSynthesizer"
+
+SYNTHESIZERS = {
+    "independent": SynthesizerSpec("skltab.IndependentSynthesizer"),
+    "sdv_gaussian_copula": SynthesizerSpec(_SDV, {"model": "gaussian_copula"}),
+    "sdv_ctgan": SynthesizerSpec(_SDV, {"model": "ctgan"}),
+    "sdv_tvae": SynthesizerSpec(_SDV, {"model": "tvae"}),
+}
+
+
+def get_spec(name):
+    """Return the spec registered as ``name``, or one for an import path ``"pkg.mod.Class"``."""
+    if name in SYNTHESIZERS:
+        return SYNTHESIZERS[name]
+    if "." in name:
+        return SynthesizerSpec(name)
+    raise ValueError(
+        f"Unknown synthesizer {name!r}: use one of {sorted(SYNTHESIZERS)} or an import path "
+        "such as 'skltab.IndependentSynthesizer'."
+    )
