@@ -1,5 +1,7 @@
 """Every estimator against scikit-learn's checks and skltab's synthesizer checks."""
 
+import importlib.util
+
 import pytest
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
@@ -15,6 +17,12 @@ def _fast(cls):
 
 
 SYNTHESIZERS = [_fast(cls) for cls in SYNTHESIZER_CLASSES]
+# SDV is an optional extra; its synthesizer checks run in tests/integrations.
+SKLEARN_ONLY = []
+if importlib.util.find_spec("sdv") is not None:
+    from skltab.integrations.sdv import SDVSynthesizer
+
+    SKLEARN_ONLY.append(SDVSynthesizer(model="gaussian_copula"))
 PIPELINES = [
     make_synthesis_pipeline(StandardScaler(), _fast(IndependentSynthesizer)),
     make_synthesis_pipeline(FunctionTransformer(), _fast(IndependentSynthesizer)),
@@ -47,7 +55,9 @@ def _expected_failed_synthesizer_checks(estimator):
     }
 
 
-@parametrize_with_checks(SYNTHESIZERS + PIPELINES, expected_failed_checks=_expected_failed_checks)
+@parametrize_with_checks(
+    SYNTHESIZERS + SKLEARN_ONLY + PIPELINES, expected_failed_checks=_expected_failed_checks
+)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
 
