@@ -11,12 +11,22 @@ from ._version import __version__
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-_SUBMODULES = ["base", "datasets", "integrations", "metadata", "metrics", "pipeline", "utils"]
+_SUBMODULES = [
+    "base",
+    "datasets",
+    "integrations",
+    "llm",
+    "metadata",
+    "metrics",
+    "pipeline",
+    "utils",
+]
 _LAZY_ATTRIBUTES = {
     "BaseSynthesizer": "base",
     "SynthesizerMixin": "base",
     "is_synthesizer": "base",
     "IndependentSynthesizer": "independent",
+    "FastGenSynthesizer": "llm",
     "SynthesisPipeline": "pipeline",
     "make_synthesis_pipeline": "pipeline",
     "TableMetadata": "metadata",

@@ -169,8 +169,10 @@ class BaseSynthesizer(SynthesizerMixin, BaseEstimator):
 
     def _resolve_metadata(self, table):
         if self.metadata is None and table.empty:
-            raise ValueError("X has no rows, so its metadata cannot be inferred; pass the "
-                             "metadata parameter.")
+            raise ValueError(
+                f"X is empty: found 0 sample(s) (shape={table.shape}), so its metadata cannot "
+                "be inferred; pass the metadata parameter to learn from metadata alone."
+            )
         if self.metadata is None:
             return infer_metadata(table)
         if isinstance(self.metadata, TableMetadata):

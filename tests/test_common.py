@@ -7,9 +7,10 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skltab import IndependentSynthesizer, SynthesisPipeline, make_synthesis_pipeline
+from skltab.llm import FastGenSynthesizer
 from skltab.utils.estimator_checks import parametrize_with_synthesizer_checks
 
-SYNTHESIZER_CLASSES = [IndependentSynthesizer]
+SYNTHESIZER_CLASSES = [IndependentSynthesizer, FastGenSynthesizer]
 
 
 def _fast(cls):

@@ -3,6 +3,7 @@
 import importlib
 
 _SYNTHESIZERS = {
+    "fastgen": "skltab.llm:FastGenSynthesizer",
     "independent": "skltab.independent:IndependentSynthesizer",
     "sdv": "skltab.integrations.sdv:SDVSynthesizer",
 }

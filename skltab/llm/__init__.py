@@ -1,0 +1,11 @@
+"""Synthesizers built with language models, and FastGen's spec language.
+
+:class:`FastGenSynthesizer` infers a declarative spec of every field once (with statistics
+or an LLM) and samples from it at NumPy speed; :func:`validate_spec` checks a spec against
+its schema.
+"""
+
+from ._fastgen import FastGenSynthesizer
+from ._spec import SPEC_FORMAT, SPEC_VERSION, SpecError, validate_spec
+
+__all__ = ["SPEC_FORMAT", "SPEC_VERSION", "FastGenSynthesizer", "SpecError", "validate_spec"]
