@@ -48,7 +48,7 @@ DATASETS = {
     # education and education-num name the same thing (see the datasets README).
     "adult": Dataset(
         "adult.csv", "income-per-year", "classification", max_train_rows=5000,
-        rules=("education -> `education-num`", "`education-num` -> education"),
+        rules=("education <-> `education-num`",),
     ),
     "bank": Dataset("bank.csv", "subscribe", "classification"),
     # a shell's length is its longest measurement (1 real row in 4,177 breaks it).

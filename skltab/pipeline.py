@@ -1,5 +1,6 @@
 """SynthesisPipeline: preprocessing steps, then a synthesizer whose samples are mapped back."""
 
+import pandas as pd
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.utils import get_tags
 from sklearn.utils.metaestimators import available_if
@@ -55,9 +56,9 @@ class SynthesisPipeline(Pipeline):
         n_samples : int, default=1
             Number of rows.
         conditions : dict or DataFrame, default=None
-            Fixed values, in the space of the original table. Each transformer translates them
-            with its ``transform_conditions`` method; a transformer without one cannot take
-            conditions.
+            Fixed values, in the space of the original table. A dict is first expanded to one
+            row per sample; each transformer then translates the DataFrame with its
+            ``transform_conditions`` method; a transformer without one cannot take conditions.
         random_state : int, RandomState instance or None, default=None
             Seed of this call, as in the synthesizer's ``sample``.
 
@@ -68,7 +69,9 @@ class SynthesisPipeline(Pipeline):
         """
         check_is_fitted(self)
         synthetic = self._final_estimator.sample(
-            n_samples, conditions=self._conditions_for_final(conditions), random_state=random_state
+            n_samples,
+            conditions=self._conditions_for_final(conditions, n_samples),
+            random_state=random_state,
         )
         return self._to_original_space(synthetic)
 
@@ -96,15 +99,24 @@ class SynthesisPipeline(Pipeline):
         chunks = self._final_estimator.iter_samples(
             n_samples,
             chunk_size=chunk_size,
-            conditions=self._conditions_for_final(conditions),
+            conditions=self._conditions_for_final(conditions, n_samples),
             random_state=random_state,
         )
         return (self._to_original_space(chunk) for chunk in chunks)
 
-    def _conditions_for_final(self, conditions):
+    def _conditions_for_final(self, conditions, n_samples):
+        """Translate conditions through every transformer, as a DataFrame of n_samples rows.
+
+        A dict becomes one row per sample first, so that a step may translate a condition
+        into different values per row (a city into one of its zip codes, say).
+        """
+        if conditions is None or not any(True for _ in self._iter(with_final=False)):
+            return conditions
+        if isinstance(conditions, dict):
+            conditions = pd.DataFrame({name: [value] * n_samples
+                                       for name, value in conditions.items()})
         for _, _, transformer in self._iter(with_final=False):
-            if conditions is not None:
-                conditions = self._translate_conditions(transformer, conditions)
+            conditions = self._translate_conditions(transformer, conditions)
         return conditions
 
     def _to_original_space(self, synthetic):

@@ -24,7 +24,7 @@ class LogAmount(TransformerMixin, BaseEstimator):
 
     def transform_conditions(self, conditions):
         if "amount" in conditions:
-            return {**conditions, "amount": float(np.log(conditions["amount"]))}
+            return conditions.assign(amount=np.log(conditions["amount"]))
         return conditions
 
 

@@ -126,11 +126,14 @@ def parametrize_with_synthesizer_checks(estimators, *, expected_failed_checks=No
 
 
 def _random_state_key(estimator):
-    """The parameter that seeds ``estimator``: ``random_state`` or a nested one."""
-    keys = [key for key in estimator.get_params() if key.split("__")[-1] == "random_state"]
-    if not keys:
+    """The parameter that seeds the synthesizer: its ``random_state``, in a pipeline the last
+    step's."""
+    if hasattr(estimator, "steps"):
+        name, final = estimator.steps[-1]
+        return f"{name}__{_random_state_key(final)}"
+    if "random_state" not in estimator.get_params():
         raise AssertionError(f"{type(estimator).__name__} has no random_state parameter.")
-    return min(keys, key=len)
+    return "random_state"
 
 
 def _fitted(estimator, X, y=None, random_state=0):

@@ -130,3 +130,19 @@ def test_parsed_rules_expose_their_columns():
     assert parse_rule("total = unit_price * quantity").columns == ["quantity", "total",
                                                                    "unit_price"]
     assert parse_rule("zip, country -> city").columns == ["zip", "country", "city"]
+
+
+def test_every_demo_rule_reads_and_holds_on_the_demo_table():
+    from skltab.datasets import DEMO_RULES, load_demo
+
+    demo = load_demo(n_samples=300)
+    assert rule_violation_rate(demo, DEMO_RULES) == 0.0
+    shifted = demo.assign(delivery_days=demo["delivery_days"] + 1)
+    rates = rule_violations(shifted, DEMO_RULES)
+    assert rates["delivery_days = ship_date - order_date (days)"] == 1.0
+
+
+def test_rule_objects_of_skltab_logic_use_the_reference(orders):
+    rule = parse_rule("zip -> city")
+    synthetic = orders.assign(city=["Boston", "New York", "San Francisco", "San Francisco"])
+    assert rule_violations(synthetic, [rule], reference=orders).to_dict() == {"zip -> city": 0.25}
