@@ -121,3 +121,30 @@ def test_console_script_and_module_agree():
     import skltab
 
     assert result.stdout.strip() == f"skltab {skltab.__version__}"
+
+
+def test_demo_writes_the_table_the_model_and_a_report(tmp_path, capsys):
+    output = tmp_path / "demo"
+    assert main(["demo", "-o", str(output), "-n", "1000"]) == 0
+    real, synthetic = pd.read_csv(output / "real.csv"), pd.read_csv(output / "synthetic.csv")
+    assert list(synthetic.columns) == list(real.columns) and len(synthetic) == 750
+    summary = pd.read_csv(output / "evaluation_summary.csv", index_col=0)
+    assert summary.loc["rule_violation_rate", "value"] == 0
+    assert 0.4 < summary.loc["detection_auc", "value"] < 1
+    assert (output / "report.html").read_text().count("data:image/png;base64") >= 3
+    assert "LogicCompressor -> FastGenSynthesizer" in capsys.readouterr().out
+
+
+def test_evaluate_compares_two_files(tmp_path, capsys):
+    real = make_check_table(200)
+    real.iloc[:100].to_csv(tmp_path / "test.csv", index=False)
+    real.iloc[100:].to_csv(tmp_path / "train.csv", index=False)
+    real.iloc[100:].to_csv(tmp_path / "copy.csv", index=False)
+    html = tmp_path / "report.html"
+    assert main(["evaluate", str(tmp_path / "test.csv"), str(tmp_path / "copy.csv"),
+                 "--train", str(tmp_path / "train.csv"), "--html", str(html),
+                 "--json", str(tmp_path / "report.json")]) == 0
+    out = capsys.readouterr().out
+    copy_rate = [line for line in out.splitlines() if line.startswith("exact_copy_rate")][0]
+    assert float(copy_rate.split()[1]) == 1.0, "a copy of the training rows is all copies"
+    assert html.is_file() and json.loads((tmp_path / "report.json").read_text())
