@@ -67,9 +67,9 @@ def _parse_datetimes(series, column):
 
 def _cast_datetime(series, column):
     if pd.api.types.is_numeric_dtype(series):
-        steps = np.rint(series.to_numpy(dtype=float))
         stamps = pd.Series(
-            pd.to_datetime(steps, unit=column.datetime_unit, origin="unix"), index=series.index
+            _steps_to_datetime64(series.to_numpy(dtype=float), column.datetime_unit),
+            index=series.index,
         )
     else:
         stamps = _parse_datetimes(series, column)
@@ -79,6 +79,20 @@ def _cast_datetime(series, column):
         text = stamps.dt.strftime(column.datetime_format).astype(object)
         return _astype(text.where(stamps.notna(), np.nan), pandas_dtype(column), column.name)
     return _astype(stamps, pandas_dtype(column), column.name)
+
+
+def _steps_to_datetime64(values, unit):
+    """Whole ``unit`` steps since 1970 as datetime64[ns], NaN as NaT.
+
+    Integer arithmetic on purpose: pandas' float path checks floating-point flags under
+    ``np.errstate(over="raise")`` and was seen to fail on valid input.
+    """
+    steps = np.rint(values)
+    missing = np.isnan(steps)
+    nanoseconds = np.where(missing, 0, steps).astype(np.int64) * pd.Timedelta(1, unit=unit).value
+    stamps = nanoseconds.astype("datetime64[ns]")
+    stamps[missing] = np.datetime64("NaT")
+    return stamps
 
 
 def _round(values, column):
