@@ -14,6 +14,7 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 _SUBMODULES = [
     "base",
     "datasets",
+    "diffusion",
     "integrations",
     "llm",
     "logic",
@@ -28,6 +29,8 @@ _LAZY_ATTRIBUTES = {
     "is_synthesizer": "base",
     "IndependentSynthesizer": "independent",
     "FastGenSynthesizer": "llm",
+    "PredLLMSynthesizer": "llm",
+    "MaskedDiffusionSynthesizer": "diffusion",
     "LogicCompressor": "logic",
     "LogicRestorer": "logic",
     "SynthesisPipeline": "pipeline",

@@ -7,10 +7,15 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skltab import IndependentSynthesizer, SynthesisPipeline, make_synthesis_pipeline
+from skltab.diffusion import MaskedDiffusionSynthesizer
 from skltab.llm import FastGenSynthesizer
 from skltab.utils.estimator_checks import parametrize_with_synthesizer_checks
 
-SYNTHESIZER_CLASSES = [IndependentSynthesizer, FastGenSynthesizer]
+SYNTHESIZER_CLASSES = [IndependentSynthesizer, FastGenSynthesizer, MaskedDiffusionSynthesizer]
+if importlib.util.find_spec("transformers") is not None:
+    from skltab.llm import PredLLMSynthesizer
+
+    SYNTHESIZER_CLASSES.append(PredLLMSynthesizer)
 
 
 def _fast(cls):

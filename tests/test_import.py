@@ -13,7 +13,8 @@ HEAVY = ("torch", "transformers", "peft", "sdv", "sdmetrics", "matplotlib")
 
 def test_import_skltab_loads_no_heavy_dependency():
     code = (
-        "import sys, skltab, skltab.base, skltab.metadata, skltab.pipeline\n"
+        "import sys, skltab, skltab.base, skltab.metadata, skltab.pipeline, skltab.llm\n"
+        "import skltab.diffusion, skltab.logic, skltab.metrics\n"
         "from skltab import IndependentSynthesizer\n"
         f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
     )

@@ -3,8 +3,10 @@
 import importlib
 
 _SYNTHESIZERS = {
+    "diffusion": "skltab.diffusion:MaskedDiffusionSynthesizer",
     "fastgen": "skltab.llm:FastGenSynthesizer",
     "independent": "skltab.independent:IndependentSynthesizer",
+    "predllm": "skltab.llm:PredLLMSynthesizer",
     "sdv": "skltab.integrations.sdv:SDVSynthesizer",
 }
 

@@ -1,0 +1,382 @@
+"""Benchmark PredLLMSynthesizer: validity, speed against unconstrained decoding, quality
+against the peers, and the seed paper's ablations.
+
+For every dataset (the harness's split, seed and metrics, see ``run.py``) it:
+
+1. fits ``PredLLMSynthesizer`` on the training part (timed) and samples as many rows as the
+   training part has (timed), scored with ``skltab.metrics.evaluate`` exactly as ``run.py``
+   scores every synthesizer (row ``predllm``);
+2. checks that every sampled row is valid: written back as text, each row parses strictly
+   (every column once, categories seen in training, numbers inside the real range and
+   precision, missing values only where the real column had some);
+3. times GReaT-style unconstrained decoding with the same fitted model against constrained
+   decoding, ``--speed-rows`` valid rows each: whole rows sampled with ``model.generate``
+   (plain sampling, temperature 1, same batch size), parsed, invalid rows rejected, repeated
+   until enough rows are valid (or ``--max-attempts`` times the rows asked were generated);
+   with ``--score-unconstrained`` its rows are also scored (row ``great_unconstrained``);
+4. ablations: sampling-time variants of the same fit (``sampling="plain"``,
+   ``label_query=None``, ``label_query="argmax"``) and refits with ``permutation="all"``
+   and ``"none"`` (``--ablation-datasets``).
+
+Peers (SDV CTGAN and TVAE) are run in the same run with ``--peers``, or read from a saved
+``run.py`` result (``--peer-results``, default ``benchmarks/results/main.json``; same split,
+seed and metrics). Results go to ``benchmarks/results/NAME.json`` / ``.csv`` and a markdown
+section of ``--output``. Example::
+
+    python benchmarks/bench_predllm.py --datasets insurance abalone bank adult \\
+        --params '{"epochs": 30}' --ablation-datasets insurance bank
+"""
+
+import argparse
+import datetime
+import json
+import shlex
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from bench_data import DATASETS, DEFAULT_DATA_DIR, load_split
+from bench_registry import SynthesizerSpec, get_spec
+from bench_report import _number, render, write_section
+from run import RESULTS_DIR, _jsonable, _load_average, machine_description, prepare, save, score
+
+PREDLLM = "skltab.llm.PredLLMSynthesizer"
+#: Sampling-time ablations: name and parameters set on the fitted synthesizer.
+SAMPLING_ABLATIONS = {
+    "predllm[plain start]": {"sampling": "plain"},
+    "predllm[label generated]": {"label_query": None},
+    "predllm[label argmax]": {"label_query": "argmax"},
+}
+#: Ablations that refit: name and parameters.
+FIT_ABLATIONS = {
+    "predllm[permute all]": {"permutation": "all"},
+    "predllm[permute none]": {"permutation": "none"},
+}
+UNCONSTRAINED = "great_unconstrained"
+
+
+def parse_args(argv=None):
+    """Parse the command line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--datasets", nargs="+", default=list(DATASETS), choices=list(DATASETS))
+    parser.add_argument("--params", type=json.loads, default={},
+                        help="PredLLMSynthesizer parameters, as JSON")
+    parser.add_argument("--class-path", default=PREDLLM,
+                        help="import path of the synthesizer class")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--torch-threads", type=int, default=1)
+    parser.add_argument("--speed-rows", type=int, default=500,
+                        help="valid rows asked of each decoder in the speed comparison")
+    parser.add_argument("--score-unconstrained", action="store_true",
+                        help="also sample as many rows as the training part has by "
+                        "unconstrained decoding and score them (slow)")
+    parser.add_argument("--max-attempts", type=int, default=20,
+                        help="unconstrained decoding stops after this many times the rows "
+                        "asked, valid or not")
+    parser.add_argument("--ablation-datasets", nargs="*", default=[],
+                        help="datasets on which to run the ablations")
+    parser.add_argument("--peers", nargs="*", default=[],
+                        help="registered synthesizers to run in the same run (sdv_ctgan ...)")
+    parser.add_argument("--peer-results", type=Path, default=RESULTS_DIR / "main.json",
+                        help="run.py results to read peers from when --peers is empty")
+    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    parser.add_argument("--name", default="predllm")
+    parser.add_argument("--output", type=Path, default=RESULTS_DIR / "predllm.md")
+    parser.add_argument("--merge", nargs="+", default=None, metavar="RUN",
+                        help="instead of running, merge saved runs (names of JSON files in "
+                        "benchmarks/results, e.g. runs of disjoint datasets in parallel) into "
+                        "the run --name, and write its markdown")
+    return parser.parse_args(argv)
+
+
+# -- validity and unconstrained decoding ---------------------------------------------------
+def valid_fraction(synthesizer, table):
+    """Share of the rows of ``table`` that parse strictly once written back as text."""
+    codec = synthesizer.codec_
+    texts = codec.encode(table[codec.columns])
+    valid = 0
+    for text in texts:
+        try:
+            codec.parse_row(text)
+            valid += 1
+        except ValueError:
+            pass
+    return valid / len(texts)
+
+
+def lenient_parse(codec, text):
+    """Values of a row's text, as GReaT reads them: numbers in any notation (rounded to the
+    column's precision) and any spacing after commas; every column once, categories seen in
+    training and values inside the real range are still required."""
+    import pandas as pd
+
+    from skltab.llm._codec import MISSING, NAME_SEPARATOR, split_fields
+
+    names = {column.escaped_name: column for column in codec.codecs.values()}
+    fields = []
+    for field in split_fields(text):
+        name, separator, value = field.strip().partition(NAME_SEPARATOR)
+        column = names.get(name)
+        if column is not None and column.kind in ("continuous", "integer") and value != MISSING:
+            try:
+                value = column.format(pd.Series([float(value)]))[0]
+            except (ValueError, OverflowError):
+                pass
+        fields.append(name + separator + value)
+    return codec.parse_row(", ".join(fields))
+
+
+def unconstrained_sample(synthesizer, n_rows, seed, max_attempts):
+    """GReaT-style decoding with the synthesizer's model: sample whole rows as text from the
+    start token, parse them (:func:`lenient_parse`), reject the invalid ones, repeat until
+    ``n_rows`` are valid.
+
+    Returns the valid rows (a DataFrame), the number of rows generated and the seconds.
+    """
+    import pandas as pd
+    import torch
+
+    model, layout, codec = synthesizer.model_, synthesizer.layout_, synthesizer.codec_
+    batch_size = synthesizer.sample_batch_size
+    longest = layout.max_row_tokens(codec.columns) - 1
+    generator_seed = torch.Generator().manual_seed(seed)
+    rows, generated = [], 0
+    start = time.perf_counter()
+    with torch.inference_mode():
+        while len(rows) < n_rows and generated < max_attempts * n_rows:
+            torch.manual_seed(int(torch.randint(2**31 - 1, (1,), generator=generator_seed)))
+            prompt = torch.full((batch_size, 1), layout.bos_id, dtype=torch.long)
+            output = model.generate(
+                prompt, attention_mask=torch.ones_like(prompt), do_sample=True,
+                temperature=synthesizer.temperature, top_k=0, top_p=1.0,
+                max_new_tokens=longest, eos_token_id=layout.eos_id, pad_token_id=layout.eos_id,
+            )
+            generated += batch_size
+            for sequence in output[:, 1:].tolist():
+                ids = sequence[: sequence.index(layout.eos_id)] if layout.eos_id in sequence \
+                    else sequence
+                try:
+                    rows.append(lenient_parse(codec, layout.tokenizer.decode(ids)))
+                except ValueError:
+                    continue
+    seconds = time.perf_counter() - start
+    frame = pd.DataFrame(rows[:n_rows], columns=codec.columns)
+    metadata = synthesizer.metadata_.select(codec.columns)
+    return metadata.cast(frame), generated, seconds
+
+
+# -- one dataset ---------------------------------------------------------------------------
+def _result(dataset, name, synthesizer, fit_seconds, sample_seconds, n_rows, metrics,
+            extra=None):
+    return {"dataset": dataset, "synthesizer": name,
+            "params": {k: _jsonable(v) for k, v in synthesizer.get_params().items()},
+            "fit_seconds": fit_seconds, "sample_seconds": sample_seconds,
+            "rows_per_second": None if sample_seconds is None else n_rows / sample_seconds,
+            "error": None, **metrics, **(extra or {})}
+
+
+def _fit(synthesizer, train, spec):
+    """Fit with the benchmark's target as ``y`` (Pred-LLM writes it last and queries it)."""
+    start = time.perf_counter()
+    synthesizer.fit(train.drop(columns=spec.target), train[spec.target])
+    return time.perf_counter() - start
+
+
+def _table(output, columns):
+    """The ``(X, y)`` of ``sample`` as one table with the real column order."""
+    import pandas as pd
+
+    return pd.concat(output, axis=1)[list(columns)]
+
+
+def _sample_and_score(synthesizer, train, test, spec, seed, n_rows=None):
+    start = time.perf_counter()
+    synthetic = _table(synthesizer.sample(n_rows or len(train), random_state=seed),
+                       train.columns)
+    seconds = time.perf_counter() - start
+    metrics = score(test, synthetic, train, spec, synthesizer.metadata_, seed)
+    return synthetic, seconds, metrics
+
+
+def benchmark_dataset(dataset, args, record):
+    """Fit, sample, score, time and ablate on one dataset; append results to ``record``."""
+    spec = DATASETS[dataset]
+    train, test = load_split(dataset, args.data_dir, seed=args.seed)
+    record["datasets"][dataset] = {"target": spec.target, "task": spec.task,
+                                   "n_train": len(train), "n_test": len(test),
+                                   "n_synthetic": len(train)}
+    synthesizer = SynthesizerSpec(args.class_path, args.params).build(random_state=args.seed)
+    print(f"[{dataset}] fitting PredLLMSynthesizer {args.params} ...", flush=True)
+    fit_seconds = _fit(synthesizer, train, spec)
+    synthetic, seconds, metrics = _sample_and_score(synthesizer, train, test, spec, args.seed)
+    valid = valid_fraction(synthesizer, synthetic)
+    speed = _speed(synthesizer, args)
+    print(f"[{dataset}] fit {fit_seconds:.0f} s, valid {valid:.1%}, speed {speed}", flush=True)
+    record["results"].append(_result(
+        dataset, "predllm", synthesizer, fit_seconds, seconds, len(synthetic), metrics,
+        {"valid_fraction": valid, "final_loss": synthesizer.history_[-1]["loss"], **speed}))
+    if args.score_unconstrained:
+        rows, generated, useconds = unconstrained_sample(synthesizer, len(train), args.seed,
+                                                         args.max_attempts)
+        metrics = score(test, rows[train.columns], train, spec, synthesizer.metadata_,
+                        args.seed) if len(rows) >= 2 else {"metrics": {}, "metric_info": {}}
+        record["results"].append(_result(
+            dataset, UNCONSTRAINED, synthesizer, None, useconds, len(rows), metrics,
+            {"valid_fraction": len(rows) / generated}))
+    save(record)
+    if dataset in args.ablation_datasets:
+        _ablations(dataset, synthesizer, train, test, spec, args, record)
+
+
+def _speed(synthesizer, args):
+    """Rows per second of constrained and unconstrained decoding, side by side."""
+    n_rows = args.speed_rows
+    start = time.perf_counter()
+    synthesizer.sample(n_rows, random_state=args.seed + 1)
+    constrained = n_rows / (time.perf_counter() - start)
+    rows, generated, seconds = unconstrained_sample(synthesizer, n_rows, args.seed + 1,
+                                                    args.max_attempts)
+    return {"speed_rows": n_rows, "constrained_rows_per_second": constrained,
+            "unconstrained_rows_per_second": len(rows) / seconds,
+            "unconstrained_valid_fraction": len(rows) / generated,
+            "unconstrained_complete": len(rows) >= n_rows,
+            # with no valid row at all, a lower bound: as if the next row had been valid
+            "speedup": constrained * seconds / max(len(rows), 1)}
+
+
+def _ablations(dataset, synthesizer, train, test, spec, args, record):
+    for name, params in SAMPLING_ABLATIONS.items():
+        if "label_query" in params and not synthesizer.labels_:
+            continue  # a numeric target is generated after the features either way
+        print(f"[{dataset}] {name} ...", flush=True)
+        default = {key: synthesizer.get_params()[key] for key in params}
+        synthesizer.set_params(**params)
+        _, seconds, metrics = _sample_and_score(synthesizer, train, test, spec, args.seed)
+        synthesizer.set_params(**default)
+        record["results"].append(_result(dataset, name, synthesizer, None, seconds, len(train),
+                                         metrics))
+        save(record)
+    for name, params in FIT_ABLATIONS.items():
+        print(f"[{dataset}] {name} ...", flush=True)
+        refit = SynthesizerSpec(args.class_path, {**args.params, **params}).build(
+            random_state=args.seed)
+        fit_seconds = _fit(refit, train, spec)
+        _, seconds, metrics = _sample_and_score(refit, train, test, spec, args.seed)
+        record["results"].append(_result(dataset, name, refit, fit_seconds, seconds, len(train),
+                                         metrics))
+        save(record)
+
+
+def _peers(dataset, args, record):
+    spec = DATASETS[dataset]
+    if args.peers:
+        from run import benchmark_one
+
+        train, test = load_split(dataset, args.data_dir, seed=args.seed)
+        for name in args.peers:
+            print(f"[{dataset}] {name} ...", flush=True)
+            fields = benchmark_one(get_spec(name), train, test, spec, args.seed, None)
+            record["results"].append({"dataset": dataset, "synthesizer": name, "error": None,
+                                      **fields})
+            save(record)
+        return
+    if not args.peer_results.exists():
+        return
+    saved = json.loads(args.peer_results.read_text(encoding="utf-8"))
+    for result in saved["results"]:
+        if result["dataset"] == dataset and result["synthesizer"] in (
+                "sdv_ctgan", "sdv_tvae", "independent", "real_train"):
+            record["results"].append({**result,
+                                      "synthesizer": f"{result['synthesizer']} (from "
+                                      f"{saved['name']} run, {saved['date']})"})
+
+
+# -- report --------------------------------------------------------------------------------
+def summary(record):
+    """Markdown tables: validity and speed, targets, per dataset."""
+    lines = ["#### Validity and speed (same fitted model, side by side)", "",
+             "| dataset | valid rows (constrained) | valid rows (unconstrained) | "
+             "constrained rows/s | unconstrained rows/s | speed-up |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for result in record["results"]:
+        if result["synthesizer"] != "predllm":
+            continue
+        lines.append(
+            f"| {result['dataset']} | {result['valid_fraction']:.1%} | "
+            f"{result['unconstrained_valid_fraction']:.1%} | "
+            f"{result['constrained_rows_per_second']:.0f} | "
+            f"{result['unconstrained_rows_per_second']:.1f}"
+            f"{'' if result['unconstrained_complete'] else ' (gave up)'} | "
+            f"{'' if result['unconstrained_complete'] else '≥ '}{result['speedup']:.1f}x |")
+    lines += ["", "#### Targets", "",
+              "| dataset | TSTR/TRTR | ≥ 0.95? | detection AUC | CTGAN | TVAE "
+              "| lower than both? |",
+              "|---|---:|---|---:|---:|---:|---|"]
+    for dataset in record["datasets"]:
+        rows = {r["synthesizer"].split(" (from")[0]: r for r in record["results"]
+                if r["dataset"] == dataset}
+        ours = rows.get("predllm", {}).get("metrics", {})
+        peers = [rows.get(p, {}).get("metrics", {}).get("detection_auc")
+                 for p in ("sdv_ctgan", "sdv_tvae")]
+        ratio = ours.get("utility_ratio")
+        classification = record["datasets"][dataset]["task"] == "classification"
+        detection = ours.get("detection_auc")
+        lower = ("yes" if all(p is not None and detection < p for p in peers) else "no") \
+            if detection is not None and None not in peers else "–"
+        lines.append(
+            f"| {dataset} | {_number(ratio)} | "
+            f"{('yes' if ratio >= 0.95 else 'no') if classification and ratio else '–'} | "
+            f"{_number(detection)} | {_number(peers[0])} | {_number(peers[1])} | {lower} |")
+    return "\n".join(lines) + "\n"
+
+
+def merge(names, name):
+    """One record from saved runs of disjoint datasets (machine and command of the first)."""
+    runs = [json.loads((RESULTS_DIR / f"{run}.json").read_text(encoding="utf-8"))
+            for run in names]
+    record = {**runs[0], "name": name, "datasets": {}, "results": [],
+              "command": " ; ".join(run["command"] for run in runs),
+              "load_average": {"start": max(run["load_average"]["start"] for run in runs),
+                               "end": max(run["load_average"].get("end") or 0 for run in runs)}}
+    for run in runs:
+        record["datasets"].update(run["datasets"])
+        record["results"] += run["results"]
+    return record
+
+
+def main(argv=None):
+    """Run the benchmark (or merge saved runs) and write the results."""
+    args = parse_args(argv)
+    if args.merge:
+        record = merge(args.merge, args.name)
+        save(record)
+        write_section(args.output, args.name, render(record) + "\n" + summary(record),
+                      title="# PredLLMSynthesizer benchmarks")
+        print(f"Wrote {args.output} and {RESULTS_DIR / args.name}.json/.csv")
+        return record
+    record = {
+        "name": args.name,
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "command": shlex.join(["python", "benchmarks/bench_predllm.py", *sys.argv[1:]]),
+        "machine": machine_description(), "seed": args.seed, "epochs": None,
+        "torch_threads": args.torch_threads, "load_average": {"start": _load_average()},
+        "datasets": {}, "results": [],
+    }
+    prepare(args.torch_threads)
+    for dataset in args.datasets:
+        benchmark_dataset(dataset, args, record)
+        _peers(dataset, args, record)
+        record["load_average"]["end"] = _load_average()
+        save(record)
+    write_section(args.output, args.name, render(record) + "\n" + summary(record),
+                  title="# PredLLMSynthesizer benchmarks")
+    print(f"Wrote {args.output} and {RESULTS_DIR / args.name}.json/.csv")
+    return record
+
+
+if __name__ == "__main__":
+    np.seterr(all="ignore")
+    main()

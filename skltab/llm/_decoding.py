@@ -1,0 +1,724 @@
+"""Constrained decoding: every generated row parses, with no rejection and no retry.
+
+The sampler writes column names, separators and fixed values itself; the model only chooses
+value tokens, and only among those that keep the value valid for its column:
+
+- categories (and booleans) follow a prefix tree of the token ids of the real categories;
+- numbers are written digit by digit, and a digit is offered only if some number of the
+  column's precision inside the real range starts with the digits so far;
+- datetimes are written digit by digit in ISO order, inside the real range and the calendar;
+- free text may use any token but a comma, up to a length cap;
+- a missing value is offered only in columns that had missing values.
+
+Each column's rules are an *automaton* with ``start()``, ``allowed(state, terminator)`` (the
+token ids that may come next; the terminator ends the value), ``advance(state, token)`` and
+``text(state, ids)`` (the value's escaped text). Rows are generated in lock step, one token
+per row per forward pass, with the model's key-value cache; finished rows leave the batch.
+Every random number comes from the row's own stream, so a row does not depend on the batch
+it is generated in.
+"""
+
+import calendar
+import re
+
+import numpy as np
+
+from ._codec import MISSING
+
+__all__ = ["build_automata", "generate", "label_log_probs", "value_log_probs"]
+
+
+class _Automaton:
+    """Shared caching of the allowed tokens of each state."""
+
+    def allowed(self, state, terminator):
+        """Token ids that may follow ``state`` (the terminator ends the value), as a tuple."""
+        key = (state, terminator)
+        cache = self.__dict__.setdefault("_cache", {})
+        if key not in cache:
+            cache[key] = tuple(self._allowed(state, terminator))
+        return cache[key]
+
+    def allows(self, state, terminator, token):
+        """Whether ``token`` may follow ``state``."""
+        return token in self.allowed(state, terminator)
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_cache", None)
+        return state
+
+
+class CategoryAutomaton(_Automaton):
+    """Prefix tree of the token ids of a column's category texts.
+
+    Parameters
+    ----------
+    sequences : list of list of int
+        Token ids of each text.
+    texts : list of str
+        The texts (escaped category texts, and :data:`MISSING` for a nullable column).
+    """
+
+    def __init__(self, sequences, texts):
+        self.children = [{}]
+        self.texts = [None]
+        for sequence, text in zip(sequences, texts):
+            node = 0
+            for token in sequence:
+                if token not in self.children[node]:
+                    self.children.append({})
+                    self.texts.append(None)
+                    self.children[node][token] = len(self.children) - 1
+                node = self.children[node][token]
+            self.texts[node] = text
+
+    def start(self):
+        return 0
+
+    def _allowed(self, state, terminator):
+        ends = [terminator] if self.texts[state] is not None else []
+        return list(self.children[state]) + ends
+
+    def advance(self, state, token):
+        return self.children[state][token]
+
+    def text(self, state, ids):
+        return self.texts[state]
+
+
+class NumberAutomaton(_Automaton):
+    """Numbers in positional notation, of a column's precision, inside its range.
+
+    The value is an integer number of units of ``10**-scale`` between ``low`` and ``high``;
+    its text is an optional ``-``, the integer part without leading zeros, and a point with
+    ``scale`` digits (exactly ``scale`` when ``exact``, at least one otherwise).
+
+    Parameters
+    ----------
+    low, high : int
+        Range in units.
+    scale : int
+        Digits after the point.
+    exact : bool
+        Whether the text has exactly ``scale`` digits after the point.
+    char_ids : dict of str to int
+        Token id of each character.
+    """
+
+    def __init__(self, low, high, scale, exact, char_ids):
+        self.low, self.high, self.scale, self.exact = low, high, scale, exact
+        self.char_ids = char_ids
+        self.char_of = {token: char for char, token in char_ids.items()}
+
+    def start(self):
+        return ""
+
+    def advance(self, state, token):
+        return state + self.char_of[token]
+
+    def text(self, state, ids):
+        return state
+
+    def _allowed(self, prefix, terminator):
+        tokens = [self.char_ids[c] for c in "-0123456789." if self._possible(prefix + c)]
+        return tokens + ([terminator] if self._complete(prefix) else [])
+
+    def _parts(self, prefix):
+        """``(negative, integer, point, fraction)`` of a grammatical prefix, else None."""
+        negative = prefix.startswith("-")
+        body = prefix[1:] if negative else prefix
+        integer, point, fraction = body.partition(".")
+        if not (integer.isdigit() or integer == "") or (len(integer) > 1 and integer[0] == "0"):
+            return None
+        if point and (not integer or self.scale == 0 or len(fraction) > self.scale
+                      or not (fraction.isdigit() or fraction == "")):
+            return None
+        return negative, integer, point, fraction
+
+    def _magnitudes(self, negative):
+        """Range of the absolute value in units for the sign (no negative zero)."""
+        if negative:
+            return max(1, -self.high), -self.low
+        return max(0, self.low), self.high
+
+    def _possible(self, prefix):
+        parts = self._parts(prefix)
+        if parts is None:
+            return False
+        negative, integer, point, fraction = parts
+        low, high = self._magnitudes(negative)
+        if low > high:
+            return False
+        unit = 10 ** self.scale
+        if point:
+            step = 10 ** (self.scale - len(fraction))
+            start = int(integer) * unit + (int(fraction) * step if fraction else 0)
+            return start <= high and start + step - 1 >= low
+        if not integer:
+            return True
+        value, width = int(integer), 1
+        if value == 0:
+            return low <= unit - 1
+        while value * width * unit <= high:
+            if (value + 1) * width * unit - 1 >= low:
+                return True
+            width *= 10
+        return False
+
+    def _complete(self, prefix):
+        parts = self._parts(prefix)
+        if parts is None:
+            return False
+        negative, integer, point, fraction = parts
+        if not integer or (point and not fraction):
+            return False
+        if self.exact and len(fraction) != self.scale:
+            return False
+        units = int(integer + fraction.ljust(self.scale, "0"))
+        if negative and units == 0:
+            return False
+        return self.low <= (-units if negative else units) <= self.high
+
+
+class DatetimeAutomaton(_Automaton):
+    """Datetimes in the ISO template of their unit, inside the real range and the calendar.
+
+    Parameters
+    ----------
+    template : str
+        ``9`` for a digit, any other character written as is (see ``DATETIME_TEMPLATES``).
+    low, high : pandas.Timestamp
+        The real range (UTC, without time zone).
+    char_ids : dict of str to int
+        Token id of each character.
+    """
+
+    _FIELDS = ("year", "month", "day", "hour", "minute", "second", "fraction")
+
+    def __init__(self, template, low, high, char_ids):
+        self.template = template
+        self.char_ids = char_ids
+        self.char_of = {token: char for char, token in char_ids.items()}
+        self.runs = [(m.start(), m.end()) for m in re.finditer(r"9+", template)]
+        self.low = self._components(low)
+        self.high = self._components(high)
+
+    def _components(self, stamp):
+        fraction = f"{stamp.microsecond:06d}{stamp.nanosecond:03d}"
+        values = [stamp.year, stamp.month, stamp.day, stamp.hour, stamp.minute, stamp.second]
+        if len(self.runs) == 7:
+            width = self.runs[6][1] - self.runs[6][0]
+            values.append(int(fraction[:width]))
+        return values[: len(self.runs)]
+
+    def start(self):
+        return ""
+
+    def advance(self, state, token):
+        return state + self.char_of[token]
+
+    def text(self, state, ids):
+        return state
+
+    def _allowed(self, prefix, terminator):
+        position = len(prefix)
+        if position == len(self.template):
+            return [terminator]
+        if self.template[position] != "9":
+            return [self.char_ids[self.template[position]]]
+        index = next(k for k, (a, b) in enumerate(self.runs) if a <= position < b)
+        start, end = self.runs[index]
+        done = [int(prefix[a:b]) for a, b in self.runs[:index]]
+        low, high = self._range(index, done)
+        partial = prefix[start:position]
+        width = end - start
+        tokens = []
+        for digit in "0123456789":
+            step = 10 ** (width - len(partial) - 1)
+            first = int(partial + digit) * step
+            if first <= high and first + step - 1 >= low:
+                tokens.append(self.char_ids[digit])
+        return tokens
+
+    def _range(self, index, done):
+        """Values the component ``index`` may take after the components ``done``."""
+        field = self._FIELDS[index]
+        if field == "year":
+            low, high = 1, 9999
+        elif field == "month":
+            low, high = 1, 12
+        elif field == "day":
+            low, high = 1, calendar.monthrange(done[0], done[1])[1]
+        elif field == "hour":
+            low, high = 0, 23
+        elif field in ("minute", "second"):
+            low, high = 0, 59
+        else:
+            width = self.runs[index][1] - self.runs[index][0]
+            low, high = 0, 10 ** width - 1
+        if done == self.low[:index]:
+            low = max(low, self.low[index])
+        if done == self.high[:index]:
+            high = min(high, self.high[index])
+        return low, high
+
+
+class TextAutomaton(_Automaton):
+    """Free text: any token but special tokens and tokens holding a comma, up to a cap.
+
+    Parameters
+    ----------
+    tokenizer : tokenizers.Tokenizer
+        The model's tokenizer (writes the text of the generated ids).
+    token_texts : list of str
+        Text of each token id (empty for special tokens).
+    max_tokens : int
+        Most tokens of one value.
+    nullable : bool
+        Whether the text :data:`MISSING` (a missing value) may be written.
+    """
+
+    def __init__(self, tokenizer, token_texts, max_tokens, nullable):
+        self.tokenizer = tokenizer
+        self.token_texts = token_texts
+        self.max_tokens = max_tokens
+        self.nullable = nullable
+        self.free = tuple(i for i, text in enumerate(token_texts) if text and "," not in text)
+        self._free_set = frozenset(self.free)
+
+    def start(self):
+        # (tokens so far, the text while it is no longer than MISSING, a pending backslash)
+        return (0, "", False)
+
+    def advance(self, state, token):
+        count, short, pending = state
+        text = self.token_texts[token]
+        stripped = text.rstrip("\\")
+        odd = (len(text) - len(stripped)) % 2 == 1
+        pending = (pending != odd) if not stripped else odd
+        if short is not None and len(short + text) <= len(MISSING):
+            short += text
+        else:
+            short = None
+        return (count + 1, short, pending)
+
+    def _ends(self, state):
+        count, short, pending = state
+        if count >= self.max_tokens:
+            return True
+        return count > 0 and not pending and (self.nullable or short != MISSING)
+
+    def allowed(self, state, terminator):
+        if state[0] >= self.max_tokens:
+            return (terminator,)
+        return super().allowed((min(state[0], 1), state[1], state[2]), terminator)
+
+    def _allowed(self, state, terminator):
+        return list(self.free) + ([terminator] if self._ends(state) else [])
+
+    def allows(self, state, terminator, token):
+        if token == terminator:
+            return self._ends(state)
+        return state[0] < self.max_tokens and token in self._free_set
+
+    def text(self, state, ids):
+        return self.tokenizer.decode(ids)
+
+
+class MissingOr(_Automaton):
+    """An automaton that also accepts the missing-value token sequence.
+
+    Parameters
+    ----------
+    inner : automaton
+        The automaton of present values.
+    missing_ids : list of int
+        Token ids of :data:`MISSING`; its first token must not be allowed by ``inner`` at its
+        start.
+    """
+
+    def __init__(self, inner, missing_ids):
+        self.inner = inner
+        self.missing_ids = tuple(missing_ids)
+
+    def start(self):
+        return ("value", self.inner.start())
+
+    def _allowed(self, state, terminator):
+        which, inner = state
+        if which == "missing":
+            return [self.missing_ids[inner]] if inner < len(self.missing_ids) else [terminator]
+        tokens = list(self.inner.allowed(inner, terminator))
+        if inner == self.inner.start():
+            tokens.append(self.missing_ids[0])
+        return tokens
+
+    def advance(self, state, token):
+        which, inner = state
+        if which == "missing":
+            return ("missing", inner + 1)
+        if inner == self.inner.start() and token == self.missing_ids[0]:
+            return ("missing", 1)
+        return ("value", self.inner.advance(inner, token))
+
+    def text(self, state, ids):
+        which, inner = state
+        return MISSING if which == "missing" else self.inner.text(inner, ids)
+
+
+def build_automata(layout, codec, observed):
+    """The automaton of every column.
+
+    Parameters
+    ----------
+    layout : TokenLayout
+        Token ids of segments and characters.
+    codec : RowCodec
+        The columns' codecs.
+    observed : dict of str to set of str
+        Escaped texts seen in training of each categorical and boolean column: the only
+        categories (and missing value) the automaton writes.
+
+    Returns
+    -------
+    dict of str to automaton
+    """
+    automata = {}
+    token_texts = None
+    for name in codec.columns:
+        column = codec.codecs[name]
+        nullable = bool(column.column.nullable)
+        if column.kind in ("categorical", "boolean"):
+            texts = [t for t in column.category_texts + [MISSING] if t in observed[name]]
+            automaton = CategoryAutomaton([layout.value_ids(column.kind, t) for t in texts], texts)
+        elif column.kind == "text":
+            if token_texts is None:
+                size = layout.tokenizer.get_vocab_size()
+                special = {layout.bos_id, layout.eos_id}
+                token_texts = ["" if i in special else layout.tokenizer.decode([i])
+                               for i in range(size)]
+            automaton = TextAutomaton(layout.tokenizer, token_texts,
+                                      layout.max_value_tokens[name], nullable)
+        else:
+            if column.kind == "datetime":
+                automaton = DatetimeAutomaton(column.template, *column.bounds, layout.char_ids)
+            else:
+                low, high = column.unit_bounds()
+                automaton = NumberAutomaton(low, high, column.scale, column.exact_scale,
+                                            layout.char_ids)
+            if nullable:
+                automaton = MissingOr(automaton, layout.missing_ids)
+        automata[name] = automaton
+    return automata
+
+
+# -- lock-step generation -------------------------------------------------------------------
+class RowPlan:
+    """What the sampler writes for one row, as a list of operations.
+
+    ``("force", ids)`` writes the tokens ``ids``; ``("value", name, terminator)`` lets the
+    model write a value of column ``name`` through its automaton, ended by ``terminator``.
+
+    Parameters
+    ----------
+    operations : list of tuple
+        The operations, in order; the first writes the start token.
+    uniforms : ndarray of shape (n_positions,)
+        The row's random numbers, one per token position.
+    """
+
+    def __init__(self, operations, uniforms):
+        self.operations = operations
+        self.uniforms = uniforms
+
+
+class _RowState:
+    """A row being generated: where it is in its plan, its tokens and its values."""
+
+    def __init__(self, plan, automata):
+        self.plan = plan
+        self.automata = automata
+        self.tokens = []
+        self.values = {}
+        self.index = -1
+        self._next_operation()
+
+    def _next_operation(self):
+        self.index += 1
+        self.offset = 0
+        self.value_ids = []
+        if self.done:
+            return
+        operation = self.plan.operations[self.index]
+        if operation[0] == "value":
+            self.automaton = self.automata[operation[1]]
+            self.state = self.automaton.start()
+
+    @property
+    def done(self):
+        return self.index >= len(self.plan.operations)
+
+    def forced(self):
+        """The next token if the plan fixes it, else None."""
+        operation = self.plan.operations[self.index]
+        if operation[0] == "force":
+            return operation[1][self.offset]
+        allowed = self.automaton.allowed(self.state, operation[2])
+        return allowed[0] if len(allowed) == 1 else None
+
+    def allowed(self):
+        return self.automaton.allowed(self.state, self.plan.operations[self.index][2])
+
+    def push(self, token):
+        self.tokens.append(token)
+        operation = self.plan.operations[self.index]
+        if operation[0] == "force":
+            self.offset += 1
+            if self.offset == len(operation[1]):
+                self._next_operation()
+            return
+        name, terminator = operation[1], operation[2]
+        if token == terminator:
+            self.values[name] = self.automaton.text(self.state, self.value_ids)
+            self._next_operation()
+            return
+        self.state = self.automaton.advance(self.state, token)
+        self.value_ids.append(token)
+
+
+def generate(model, plans, automata, temperature, batch_size, device):
+    """Generate rows by their plans, ``batch_size`` rows at a time.
+
+    Parameters
+    ----------
+    model : transformers.PreTrainedModel
+        The causal language model, in evaluation mode.
+    plans : list of RowPlan
+        One plan per row.
+    automata : dict of str to automaton
+        Each column's automaton.
+    temperature : float
+        Temperature of the model's distributions.
+    batch_size : int
+        Rows per forward pass.
+    device : str
+        Torch device of the model.
+
+    Returns
+    -------
+    values : list of dict of str to str
+        Escaped text of each generated value, per row.
+    tokens : list of list of int
+        Every token of each row.
+    """
+    import torch
+
+    values, tokens = [], []
+    with torch.inference_mode():
+        for start in range(0, len(plans), batch_size):
+            rows = [_RowState(plan, automata)
+                    for plan in plans[start : start + batch_size]]
+            _generate_batch(model, rows, temperature, device)
+            values += [row.values for row in rows]
+            tokens += [row.tokens for row in rows]
+    return values, tokens
+
+
+def _generate_batch(model, rows, temperature, device):
+    import torch
+
+    active = [row for row in rows if not row.done]
+    cache, logits, position = _new_cache(model), None, 0
+    while active:
+        chosen = np.empty(len(active), dtype=np.int64)
+        sampled = []
+        for k, row in enumerate(active):
+            token = row.forced()
+            if token is None:
+                sampled.append(k)
+            else:
+                chosen[k] = token
+        if sampled:
+            allowed = [active[k].allowed() for k in sampled]
+            uniforms = np.array([active[k].plan.uniforms[position] for k in sampled])
+            chosen[sampled] = _draw(logits[sampled], allowed, uniforms, temperature)
+        for row, token in zip(active, chosen.tolist()):
+            row.push(token)
+        keep = [k for k, row in enumerate(active) if not row.done]
+        if not keep:
+            break
+        if len(keep) < len(active):
+            cache.batch_select_indices(torch.as_tensor(keep, device=device))
+            active, chosen = [active[k] for k in keep], chosen[keep]
+        output = model(input_ids=torch.as_tensor(chosen, device=device)[:, None],
+                       attention_mask=torch.ones((len(active), position + 1), dtype=torch.long,
+                                                 device=device),
+                       past_key_values=cache, use_cache=True)
+        cache, logits = output.past_key_values, output.logits[:, -1].double()
+        position += 1
+
+
+def _new_cache(model):
+    from transformers import DynamicCache
+
+    return DynamicCache(config=model.config)
+
+
+def _draw(logits, allowed, uniforms, temperature):
+    """Draw one token per row among its allowed ids, by inverse transform of ``uniforms``."""
+    import torch
+
+    index, mask = _padded(allowed)
+    index_t = torch.as_tensor(index, device=logits.device)
+    scores = logits.gather(1, index_t) / temperature
+    scores = scores.masked_fill(~torch.as_tensor(mask, device=logits.device), -torch.inf)
+    cdf = torch.softmax(scores, dim=1).cumsum(dim=1).cpu().numpy()
+    choice = (cdf < uniforms[:, None]).sum(axis=1)
+    choice = np.minimum(choice, mask.sum(axis=1) - 1)
+    return index[np.arange(len(index)), choice]
+
+
+def _padded(lists):
+    """A rectangular array of ragged integer lists (padded with their first item) and a mask."""
+    width = max(map(len, lists))
+    index = np.empty((len(lists), width), dtype=np.int64)
+    mask = np.zeros((len(lists), width), dtype=bool)
+    for r, items in enumerate(lists):
+        index[r, : len(items)] = items
+        index[r, len(items):] = items[0]
+        mask[r, : len(items)] = True
+    return index, mask
+
+
+# -- label queries and scoring ----------------------------------------------------------------
+def label_log_probs(model, prompts, labels, batch_size, device):
+    """Log-probability of each label's tokens after each prompt.
+
+    Parameters
+    ----------
+    model : transformers.PreTrainedModel
+        The causal language model, in evaluation mode.
+    prompts : list of list of int
+        Token ids of each row's prompt (its features and the target's name).
+    labels : list of list of int
+        Token ids of each label, its end token included.
+    batch_size : int
+        Prompts per forward pass.
+    device : str
+        Torch device of the model.
+
+    Returns
+    -------
+    ndarray of shape (n_prompts, n_labels)
+        ``log p(label | prompt)`` under the model, summed over the label's tokens.
+    """
+    import torch
+
+    label_index, label_mask = _padded(labels)
+    label_mask_t = torch.as_tensor(label_mask, device=device)
+    label_index_t = torch.as_tensor(label_index, device=device)
+    n_labels, width = label_index.shape
+    out = []
+    with torch.inference_mode():
+        for start in range(0, len(prompts), batch_size):
+            batch = prompts[start : start + batch_size]
+            ids, mask = _left_padded(batch, device)
+            positions = (mask.cumsum(1) - 1).clamp(min=0)
+            cache = _new_cache(model)
+            output = model(input_ids=ids, attention_mask=mask, position_ids=positions,
+                           past_key_values=cache, use_cache=True, logits_to_keep=1)
+            first = torch.log_softmax(output.logits[:, -1].double(), dim=1)
+            scores = first[:, label_index_t[:, 0]]
+            if width > 1:
+                cache = output.past_key_values
+                cache.batch_repeat_interleave(n_labels)
+                n_rows = len(batch)
+                follow = label_index_t[:, :-1].repeat(n_rows, 1)
+                follow_mask = torch.cat(
+                    [mask.repeat_interleave(n_labels, 0),
+                     torch.ones_like(follow, dtype=mask.dtype)], dim=1)
+                follow_positions = positions[:, -1:].repeat_interleave(n_labels, 0) + 1 + (
+                    torch.arange(width - 1, device=device))
+                logits = model(input_ids=follow, attention_mask=follow_mask,
+                               position_ids=follow_positions, past_key_values=cache,
+                               use_cache=True).logits.double()
+                log_probs = torch.log_softmax(logits, dim=2).gather(
+                    2, label_index_t[:, 1:].repeat(n_rows, 1)[:, :, None])[:, :, 0]
+                log_probs = log_probs.masked_fill(~label_mask_t[:, 1:].repeat(n_rows, 1), 0)
+                scores = scores + log_probs.sum(1).view(n_rows, n_labels)
+            out.append(scores.cpu().numpy())
+    return np.concatenate(out) if out else np.empty((0, n_labels))
+
+
+def _left_padded(sequences, device):
+    import torch
+
+    width = max(map(len, sequences))
+    ids = torch.zeros((len(sequences), width), dtype=torch.long)
+    mask = torch.zeros((len(sequences), width), dtype=torch.long)
+    for r, sequence in enumerate(sequences):
+        ids[r, width - len(sequence):] = torch.as_tensor(sequence)
+        ids[r, : width - len(sequence)] = sequence[0]
+        mask[r, width - len(sequence):] = 1
+    return ids.to(device), mask.to(device)
+
+
+def value_log_probs(model, sequences, choices, batch_size, device):
+    """Sum, per sequence, of the log-probabilities of chosen tokens among allowed ones.
+
+    Parameters
+    ----------
+    model : transformers.PreTrainedModel
+        The causal language model, in evaluation mode.
+    sequences : list of list of int
+        Token ids of each row.
+    choices : list of list of tuple
+        For each row, ``(position, allowed ids, token)``: the token at ``position`` was
+        chosen among ``allowed``; its probability is the model's, renormalised over them.
+    batch_size : int
+        Sequences per forward pass.
+    device : str
+        Torch device of the model.
+
+    Returns
+    -------
+    ndarray of shape (n_sequences,)
+    """
+    import torch
+
+    totals = np.zeros(len(sequences))
+    with torch.inference_mode():
+        for start in range(0, len(sequences), batch_size):
+            batch = sequences[start : start + batch_size]
+            ids, mask = _right_padded(batch, device)
+            logits = model(input_ids=ids, attention_mask=mask).logits
+            rows, positions, allowed, tokens = [], [], [], []
+            for r, row_choices in enumerate(choices[start : start + batch_size]):
+                for position, allowed_ids, token in row_choices:
+                    rows.append(r)
+                    positions.append(position - 1)
+                    allowed.append(allowed_ids)
+                    tokens.append(allowed_ids.index(token))
+            if not rows:
+                continue
+            index, index_mask = _padded(allowed)
+            scores = logits[rows, positions].double().gather(
+                1, torch.as_tensor(index, device=device))
+            scores = scores.masked_fill(~torch.as_tensor(index_mask, device=device), -torch.inf)
+            log_probs = torch.log_softmax(scores, dim=1)
+            chosen = log_probs[torch.arange(len(rows)), torch.as_tensor(tokens)].cpu().numpy()
+            np.add.at(totals, start + np.asarray(rows), chosen)
+    return totals
+
+
+def _right_padded(sequences, device):
+    import torch
+
+    width = max(map(len, sequences))
+    ids = torch.zeros((len(sequences), width), dtype=torch.long)
+    mask = torch.zeros((len(sequences), width), dtype=torch.long)
+    for r, sequence in enumerate(sequences):
+        ids[r, : len(sequence)] = torch.as_tensor(sequence)
+        mask[r, : len(sequence)] = 1
+    return ids.to(device), mask.to(device)

@@ -1,0 +1,619 @@
+"""PredLLMSynthesizer: a causal language model fine-tuned on rows written as text (Pred-LLM)."""
+
+import math
+from numbers import Integral, Real
+
+import numpy as np
+import pandas as pd
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import _check_sample_weight
+
+from ..base import BaseSynthesizer
+from ..utils._random import draw_seed
+from ..utils._torch import import_torch, resolve_device, seeded_torch
+from ._codec import RowCodec
+
+__all__ = ["PredLLMSynthesizer"]
+
+#: Probability given to a value the model cannot write (unseen category, out of range), in
+#: :meth:`PredLLMSynthesizer.score`.
+_FLOOR = 1e-12
+#: Kinds of targets whose label is queried among the real labels.
+_LABEL_KINDS = ("categorical", "boolean")
+
+
+class PredLLMSynthesizer(BaseSynthesizer):
+    """Fine-tune a causal language model on rows written as text, then sample valid rows.
+
+    Each row is written as ``"age is 39, workclass is State-gov, ..., income is <=50K"``
+    (see :ref:`the user guide <predllm>` for the exact text) and a GPT-2-class model learns
+    the sequences. This is Pred-LLM (Nguyen et al., 2024): the features are permuted while
+    the target stays last, so the target always attends to every feature; sampling starts
+    from one feature drawn from its real marginal; and the label is queried from the model
+    given the generated features.
+
+    Sampling is *constrained*: the sampler writes column names and separators itself and
+    the model only chooses value tokens that keep the value valid (categories through a
+    prefix tree of the real categories, numbers digit by digit inside the real range and
+    precision, datetimes inside the range and the calendar), so every row parses and no
+    row is rejected. Rows are generated in batches with the model's key-value cache.
+
+    Read more in the :ref:`User Guide <predllm>`.
+
+    Parameters
+    ----------
+    model_name_or_path : str or None, default=None
+        None builds a GPT-2 from scratch (``model_config``) with a byte-level BPE tokenizer
+        trained on the rows, which needs no download. A local folder (written by
+        ``save_pretrained``) or a Hugging Face hub name loads a pretrained causal language
+        model and its fast tokenizer.
+    model_config : dict or None, default=None
+        Architecture of the model built from scratch: ``n_layer`` (default 4), ``n_embd``
+        (128), ``n_head`` (4), ``vocab_size`` (largest tokenizer vocabulary, 2048) and
+        ``dropout`` (0.1). Only with ``model_name_or_path=None``.
+    lora_r : int or None, default=None
+        Rank of LoRA adapters (peft); None fine-tunes every weight.
+    lora_alpha : float, default=16
+        LoRA scaling numerator (updates are scaled by ``lora_alpha / lora_r``).
+    lora_dropout : float, default=0.0
+        Dropout on the LoRA adapters' input.
+    lora_target_modules : list of str or None, default=None
+        Modules that get adapters; None takes peft's default for the architecture.
+    merge_lora : bool, default=True
+        Whether to fold the adapters into the weights after training (faster sampling, a
+        plain model in ``model_``).
+    permutation : {"features", "all", "none"}, default="features"
+        Column order of the training rows: the features in a random order with the target
+        last (Pred-LLM), every column in a random order (GReaT), or the table's order. Without
+        ``y``, "features" and "all" are the same.
+    epochs : int, default=20
+        Passes over the table.
+    batch_size : int, default=32
+        Rows per forward pass in training.
+    learning_rate : float, default=5e-4
+        Peak learning rate of AdamW.
+    weight_decay : float, default=0.01
+        Decoupled weight decay of AdamW.
+    warmup_ratio : float, default=0.05
+        Share of the optimizer steps of the linear warm-up; the rate then decays linearly
+        to 0.
+    gradient_accumulation_steps : int, default=1
+        Forward passes per optimizer step.
+    target_weight : float, default=1.0
+        Weight, in the training loss, of the tokens of the target's value (``fit(X, y)``)
+        against 1 for every other token. Above 1 the model spends more of its capacity on
+        ``p(target | features)``, which the label query uses.
+    sampling : {"feature_conditional", "plain"}, default="feature_conditional"
+        How a row starts: with one feature, chosen at random, set to a value drawn from its
+        real marginal (Pred-LLM), or from the start token alone.
+    label_query : {"sample", "argmax"} or None, default="sample"
+        How the target of ``fit(X, y)`` is written. The target comes after the generated
+        features, and for a categorical or boolean target the model's probability of every
+        label seen in training is computed given them; the label is drawn from these
+        probabilities ("sample", at ``temperature``) or the most probable one is taken
+        ("argmax"). A numeric target is generated digit by digit after the features and
+        read as a number. None generates the target with the row, token by token, where
+        ``permutation`` puts it.
+    temperature : float, default=1.0
+        Temperature of the model's distributions when sampling.
+    sample_batch_size : int, default=256
+        Rows generated together (one forward pass per token). Does not change the rows.
+    device : str, default="auto"
+        Torch device: ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"``, ``"cuda:N"``.
+    metadata : TableMetadata or dict, default=None
+        Column metadata; inferred from the table when None.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the fit (tokenizer, weights, column orders, batches, dropout) and the
+        :meth:`sample` calls that pass no ``random_state``.
+    verbose : int, default=0
+        0 silent, 1 progress bars, 2 also a log line per epoch (logger
+        ``skltab.llm._training``).
+
+    Attributes
+    ----------
+    model_ : torch.nn.Module
+        The fine-tuned causal language model (a peft model when LoRA is not merged).
+    tokenizer_ : tokenizers.Tokenizer
+        Its tokenizer.
+    codec_ : RowCodec
+        Rows as text and back.
+    layout_ : TokenLayout
+        Rows as token ids.
+    automata_ : dict
+        The constrained-decoding automaton of each column.
+    start_values_ : dict of str to tuple
+        For each feature, the texts of its real values and their cumulative frequencies,
+        from which feature-conditional sampling draws a row's first value.
+    labels_ : list of str
+        Texts of the real labels a categorical target is queried among (empty otherwise).
+    device_ : str
+        The device ``device`` resolved to.
+    history_ : list of dict
+        One record per training epoch: ``epoch``, ``loss``, ``learning_rate``, ``n_tokens``,
+        ``seconds``.
+    n_iter_ : int
+        Epochs run (by :meth:`fit` and :meth:`partial_fit`).
+    metadata_ : TableMetadata
+        Metadata of the fitted table.
+    random_state_ : RandomState
+        Generator drawn from by :meth:`sample` when it gets no ``random_state``.
+    n_features_in_ : int
+        Number of columns of ``X``.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Column names of ``X``; defined only when ``X`` was a DataFrame.
+    input_format_ : InputFormat
+        How ``X`` and ``y`` were passed, for :meth:`sample` to return the same.
+
+    See Also
+    --------
+    skltab.IndependentSynthesizer : Columns drawn independently, the baseline.
+
+    Notes
+    -----
+    Feature-conditional sampling draws real values of single cells (never whole rows), and
+    ``start_values_`` stores them; free-text columns may reproduce real text. The fitted
+    model is self-contained: it pickles with joblib (torch state device-neutrally) and needs
+    no file or network to sample. Pickles run code when loaded: load only files you trust.
+
+    With ``permutation="features"`` the model never sees the target before a feature, so
+    ``conditions`` on the target (placed first in the prompt) are out of its training
+    distribution; fit with ``permutation="all"`` to condition on the target. With
+    ``permutation="none"``, conditioned values are written at their column's place, so
+    the columns before them do not depend on them.
+
+    References
+    ----------
+    Nguyen et al., "Generating Realistic Tabular Data with Large Language Models", ICDM 2024.
+    Borisov et al., "Language Models are Realistic Tabular Data Generators", ICLR 2023.
+
+    Examples
+    --------
+    >>> from skltab.datasets import load_demo
+    >>> from skltab.llm import PredLLMSynthesizer
+    >>> real = load_demo(n_samples=100)
+    >>> synthesizer = PredLLMSynthesizer(epochs=1, random_state=0).fit(real)
+    >>> synthesizer.sample(3).shape == (3, real.shape[1])
+    True
+    """
+
+    _parameter_constraints = {
+        **BaseSynthesizer._parameter_constraints,
+        "model_name_or_path": [str, None],
+        "model_config": [dict, None],
+        "lora_r": [Interval(Integral, 1, None, closed="left"), None],
+        "lora_alpha": [Interval(Real, 0, None, closed="neither")],
+        "lora_dropout": [Interval(Real, 0, 1, closed="left")],
+        "lora_target_modules": [list, None],
+        "merge_lora": ["boolean"],
+        "permutation": [StrOptions({"features", "all", "none"})],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "warmup_ratio": [Interval(Real, 0, 1, closed="left")],
+        "gradient_accumulation_steps": [Interval(Integral, 1, None, closed="left")],
+        "target_weight": [Interval(Real, 0, None, closed="neither")],
+        "sampling": [StrOptions({"feature_conditional", "plain"})],
+        "label_query": [StrOptions({"sample", "argmax"}), None],
+        "temperature": [Interval(Real, 0, None, closed="neither")],
+        "sample_batch_size": [Interval(Integral, 1, None, closed="left")],
+        "device": [str],
+    }
+
+    def __init__(
+        self,
+        *,
+        model_name_or_path=None,
+        model_config=None,
+        lora_r=None,
+        lora_alpha=16,
+        lora_dropout=0.0,
+        lora_target_modules=None,
+        merge_lora=True,
+        permutation="features",
+        epochs=20,
+        batch_size=32,
+        learning_rate=5e-4,
+        weight_decay=0.01,
+        warmup_ratio=0.05,
+        gradient_accumulation_steps=1,
+        target_weight=1.0,
+        sampling="feature_conditional",
+        label_query="sample",
+        temperature=1.0,
+        sample_batch_size=256,
+        device="auto",
+        metadata=None,
+        random_state=None,
+        verbose=0,
+    ):
+        self.model_name_or_path = model_name_or_path
+        self.model_config = model_config
+        self.lora_r = lora_r
+        self.lora_alpha = lora_alpha
+        self.lora_dropout = lora_dropout
+        self.lora_target_modules = lora_target_modules
+        self.merge_lora = merge_lora
+        self.permutation = permutation
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.warmup_ratio = warmup_ratio
+        self.gradient_accumulation_steps = gradient_accumulation_steps
+        self.target_weight = target_weight
+        self.sampling = sampling
+        self.label_query = label_query
+        self.temperature = temperature
+        self.sample_batch_size = sample_batch_size
+        self.device = device
+        self.metadata = metadata
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # -- fitting ---------------------------------------------------------------------------
+    def _fit(self, table):
+        import_torch("PredLLMSynthesizer")
+        self.device_ = resolve_device(self.device)
+        self.codec_ = RowCodec(self.metadata_.select(list(table.columns)), table)
+        cells = self.codec_.cells(table)
+        seed = draw_seed(self.random_state_)
+        self._build_model(cells, seed)
+        self._learn_starts(cells)
+        self.history_, self.n_iter_ = [], 0
+        request = getattr(self, "_partial_fit_request", None)
+        if request is not None:
+            self._train(cells, _weights(request[0], len(table)), 1, "constant", seed)
+        else:
+            self._train(cells, np.ones(len(table)), self.epochs, "linear", seed)
+
+    def partial_fit(self, X, y=None, sample_weight=None):
+        """Train one more epoch on ``X``, from the current weights, with optional row weights.
+
+        On an unfitted synthesizer this first does what :meth:`fit` does before training
+        (metadata, tokenizer, model) and then trains one epoch. Each call is one pass over
+        the rows of ``X`` at the constant ``learning_rate``, with a fresh AdamW state (LoRA:
+        fresh adapters, merged afterwards when ``merge_lora``). A row's loss counts in
+        proportion to its weight; rows of weight 0 are left out. The marginals that
+        feature-conditional sampling starts from stay those of the first fit.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_rows, n_features)
+            Rows with the fitted columns; categories must have been seen by the first fit.
+        y : array-like of shape (n_rows,), default=None
+            The target, if the synthesizer was (or is to be) fitted with one.
+        sample_weight : array-like of shape (n_rows,), default=None
+            Non-negative weight of each row; equal weights when None.
+
+        Returns
+        -------
+        self : object
+            The synthesizer.
+        """
+        if not hasattr(self, "model_"):
+            self._partial_fit_request = (sample_weight,)
+            try:
+                return self.fit(X, y)
+            finally:
+                del self._partial_fit_request
+        self._validate_params()
+        table = self._check_scoring_table(X, y)[self.modelled_columns_]
+        cells = self.codec_.cells(table)
+        self._check_values(cells)
+        weights = _weights(sample_weight, len(table))
+        self._train(cells, weights, 1, "constant", draw_seed(self.random_state_))
+        return self
+
+    def _build_model(self, cells, seed):
+        from ._decoding import build_automata
+        from ._model import (TokenLayout, build_model, check_model_config, load_pretrained,
+                             train_tokenizer)
+
+        texts = {name: cells[name] for name in self.codec_.columns
+                 if self.codec_.codecs[name].kind == "text"}
+        if self.model_name_or_path is None:
+            config = check_model_config(self.model_config)
+            self.tokenizer_ = train_tokenizer(self._tokenizer_corpus(cells), config["vocab_size"])
+            self.layout_ = TokenLayout(self.tokenizer_, self.codec_, 0, 0, texts)
+            with seeded_torch(seed):
+                model = build_model(config, self.tokenizer_.get_vocab_size(),
+                                    self.layout_.max_row_tokens(self.codec_.columns), 0)
+        else:
+            if self.model_config is not None:
+                raise ValueError("model_config describes a model built from scratch; it "
+                                 "cannot be used with model_name_or_path.")
+            model, self.tokenizer_, bos_id, eos_id = load_pretrained(self.model_name_or_path)
+            self.layout_ = TokenLayout(self.tokenizer_, self.codec_, bos_id, eos_id, texts)
+            self._check_context(model)
+        self.model_ = model.to(self.device_).eval()
+        self.automata_ = build_automata(self.layout_, self.codec_,
+                                        {name: set(texts) for name, texts in cells.items()})
+
+    def _tokenizer_corpus(self, cells):
+        """Segments the tokenizer is trained on: names with separators, and the values of
+        categorical and text columns, as often as the rows hold them."""
+        from ._codec import MISSING, NAME_SEPARATOR, TERMINATOR
+
+        from ._model import CHARACTER_KINDS
+
+        yield TERMINATOR
+        for i in range(len(next(iter(cells.values())))):
+            for name in self.codec_.columns:
+                codec = self.codec_.codecs[name]
+                segment = codec.escaped_name + NAME_SEPARATOR
+                yield segment
+                yield " " + segment
+                text = cells[name][i]
+                if codec.kind not in CHARACTER_KINDS or text == MISSING:
+                    yield text
+
+    def _check_context(self, model):
+        longest = self.layout_.max_row_tokens(self.codec_.columns)
+        context = getattr(model.config, "n_positions", None) or getattr(
+            model.config, "max_position_embeddings", None)
+        if context is not None and longest > context:
+            raise ValueError(f"A row may take {longest} tokens, more than the {context} of "
+                             f"the model {self.model_name_or_path!r}.")
+
+    def _learn_starts(self, cells):
+        """Real marginal of every feature (for feature-conditional starts) and the labels."""
+        self.target_ = self.input_format_.target
+        self.features_ = [name for name in self.codec_.columns if name != self.target_]
+        self.start_values_ = {}
+        for name in self.features_:
+            texts, counts = np.unique(np.array(cells[name], dtype=str), return_counts=True)
+            self.start_values_[name] = (texts.tolist(), np.cumsum(counts) / counts.sum())
+        self.labels_ = []
+        if self.target_ is not None and self.codec_.codecs[self.target_].kind in _LABEL_KINDS:
+            self.labels_ = sorted(set(cells[self.target_]))
+            self.label_ids_ = [self.layout_.value_ids("categorical", text)
+                               + [self.layout_.eos_id] for text in self.labels_]
+
+    def _check_values(self, cells):
+        """Raise a ValueError naming the column if a value is not valid for the fitted table."""
+        for name in self.codec_.columns:
+            for text in set(cells[name]):
+                self.codec_.codecs[name].parse(text)
+
+    def _train(self, cells, weights, epochs, schedule, seed):
+        """Train ``model_`` on the rows of ``cells`` (escaped texts) with row weights."""
+        from ._model import add_lora, merge_lora
+        from ._training import TrainingSettings, train
+
+        kept = np.flatnonzero(weights > 0)
+        value_ids = {
+            name: self.layout_.column_ids(self.codec_.codecs[name].kind, cells[name])
+            for name in self.codec_.columns
+        }
+
+        emphasis = {self.target_: self.target_weight} if self.target_ is not None else None
+
+        def make_sequences(rng):
+            orders = self._training_orders(len(kept), rng)
+            return [self.layout_.row_ids({name: value_ids[name][i] for name in order}, order,
+                                         emphasis)
+                    for i, order in zip(kept, orders)]
+
+        model = self.model_
+        if self.lora_r is not None and not _is_peft(model):
+            model = add_lora(model, self.lora_r, self.lora_alpha, self.lora_dropout,
+                             self.lora_target_modules)
+        settings = TrainingSettings(
+            epochs=epochs, batch_size=self.batch_size, learning_rate=self.learning_rate,
+            weight_decay=self.weight_decay, warmup_ratio=self.warmup_ratio,
+            gradient_accumulation_steps=self.gradient_accumulation_steps, schedule=schedule,
+        )
+        history = train(model, make_sequences, weights[kept], settings, seed,
+                        self.layout_.eos_id, self.device_, self.verbose, self.n_iter_)
+        if self.lora_r is not None and self.merge_lora:
+            model = merge_lora(model)
+        self.model_ = model.eval()
+        self.history_ = self.history_ + history
+        self.n_iter_ += len(history)
+
+    def _training_orders(self, n_rows, rng):
+        """Column order of each training row under ``permutation``."""
+        columns = self.codec_.columns
+        if self.permutation == "none":
+            return [columns] * n_rows
+        permuted = self.features_ if self.permutation == "features" else columns
+        ranks = rng.uniform(size=(n_rows, len(permuted))).argsort(axis=1)
+        tail = [self.target_] if self.permutation == "features" and self.target_ else []
+        names = np.asarray(permuted, dtype=object)
+        return [list(names[rank]) + tail for rank in ranks]
+
+    # -- sampling --------------------------------------------------------------------------
+    def _sample(self, n_samples, conditions, random_state):
+        from ._decoding import generate
+
+        seeds = random_state.randint(np.iinfo(np.int32).max, size=n_samples)
+        fixed = self._fixed_texts(conditions, n_samples)
+        plans, texts, label_uniforms = [], [], []
+        for i, seed in enumerate(seeds):
+            plan, row_texts, label_uniform = self._plan(fixed[i], np.random.RandomState(seed))
+            plans.append(plan)
+            texts.append(row_texts)
+            label_uniforms.append(label_uniform)
+        generated, tokens = generate(self.model_, plans, self.automata_, self.temperature,
+                                     self.sample_batch_size, self.device_)
+        for row_texts, values in zip(texts, generated):
+            row_texts.update(values)
+        self._query_labels(texts, tokens, label_uniforms)
+        return self._parse(texts)
+
+    def _fixed_texts(self, conditions, n_samples):
+        """Escaped text of each row's conditioned values, as one dict per row."""
+        if conditions is None:
+            return [{} for _ in range(n_samples)]
+        texts = {name: self.codec_.codecs[name].format(conditions[name])
+                 for name in conditions.columns}
+        return [{name: texts[name][i] for name in conditions.columns} for i in range(n_samples)]
+
+    def _target_last(self, fixed):
+        """Whether the target is written after the features (and is not fixed)."""
+        return self.target_ is not None and self.target_ not in fixed and (
+            self.permutation != "all" or self.label_query is not None)
+
+    def _queries_label(self, fixed):
+        """Whether the label is chosen among the real labels by :meth:`_query_labels`."""
+        return bool(self.labels_) and self.label_query is not None and self.target_ not in fixed
+
+    def _order(self, fixed, rng):
+        """Column order of one sampled row, and the values it starts from."""
+        fixed = dict(fixed)
+        columns = self.codec_.columns
+        free = [name for name in self.features_ if name not in fixed]
+        if self.sampling == "feature_conditional" and not fixed and free:
+            start = columns[0] if self.permutation == "none" else free[rng.randint(len(free))]
+            texts, cumulative = self.start_values_[start]
+            fixed[start] = texts[min(np.searchsorted(cumulative, rng.uniform(), side="right"),
+                                     len(texts) - 1)]
+            free.remove(start)
+        if self.permutation == "none":
+            return columns, fixed
+        if self._target_last(fixed):
+            return list(fixed) + [free[k] for k in rng.permutation(len(free))] + [
+                self.target_], fixed
+        rest = free + ([] if self.target_ is None or self.target_ in fixed else [self.target_])
+        return list(fixed) + [rest[k] for k in rng.permutation(len(rest))], fixed
+
+    def _plan(self, fixed, rng):
+        """The operations that write one row, its fixed texts and its label's uniform."""
+        from ._decoding import RowPlan
+
+        order, fixed = self._order(fixed, rng)
+        queried = self._queries_label(fixed)
+        written = order[:-1] if queried else order
+        layout = self.layout_
+        operations, forced, n_tokens = [], [layout.bos_id], 0
+        for k, name in enumerate(written):
+            forced += layout.name_ids[name][k > 0]
+            terminator = layout.eos_id if k == len(order) - 1 else layout.term_id
+            if name in fixed:
+                forced += layout.value_ids(self.codec_.codecs[name].kind, fixed[name])
+                forced.append(terminator)
+                continue
+            operations += [("force", forced), ("value", name, terminator)]
+            n_tokens += len(forced) + layout.max_value_tokens[name] + 1
+            forced = []
+        if forced:
+            operations.append(("force", forced))
+        uniforms = rng.uniform(size=n_tokens + len(forced))
+        return RowPlan(operations, uniforms), fixed, rng.uniform()
+
+    def _query_labels(self, texts, tokens, label_uniforms):
+        """Choose the label of the rows that query it, by the model's probabilities."""
+        from ._decoding import label_log_probs
+
+        rows = [i for i, row in enumerate(texts) if self.target_ not in row]
+        if not rows or not self._queries_label({}):
+            return
+        target_ids = self.layout_.name_ids[self.target_][1]
+        prompts = [tokens[i] + target_ids for i in rows]
+        scores = label_log_probs(self.model_, prompts, self.label_ids_,
+                                 self.sample_batch_size, self.device_)
+        if self.label_query == "argmax":
+            chosen = scores.argmax(axis=1)
+        else:
+            scores = scores / self.temperature
+            probabilities = np.exp(scores - scores.max(axis=1, keepdims=True))
+            cumulative = np.cumsum(probabilities, axis=1)
+            uniforms = np.asarray(label_uniforms)[rows] * cumulative[:, -1]
+            chosen = np.minimum((cumulative < uniforms[:, None]).sum(axis=1),
+                                len(self.labels_) - 1)
+        for i, k in zip(rows, chosen):
+            texts[i][self.target_] = self.labels_[k]
+
+    def _parse(self, texts):
+        columns = {name: [self.codec_.codecs[name].parse(row[name]) for row in texts]
+                   for name in self.codec_.columns}
+        return pd.DataFrame(columns, columns=self.codec_.columns)
+
+    # -- scoring ---------------------------------------------------------------------------
+    def score(self, X, y=None):
+        """Mean log-likelihood of the rows of ``X`` under the model, per row (in nats).
+
+        Each row is written in table order (the target last) and its log-probability is the
+        sum, over the tokens of its values, of the model's log-probability of the token
+        renormalised over the tokens the constrained sampler allows there (names and
+        separators are written by the sampler and count for nothing). This is the
+        log-probability of the row's text under constrained sampling at temperature 1, from
+        the start token, with the label generated with the row. Numbers count at the
+        column's precision, so the result is a log-probability, not a density. A value the
+        model cannot write (a category never seen, a number outside the real range) counts
+        as probability 1e-12.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_rows, n_features)
+            Rows with the fitted columns.
+        y : array-like of shape (n_rows,), default=None
+            The target, if the synthesizer was fitted with one.
+
+        Returns
+        -------
+        score : float
+            Mean log-likelihood per row (greater is better).
+        """
+        from ._decoding import value_log_probs
+
+        table = self._check_scoring_table(X, y)[self.modelled_columns_]
+        cells = self.codec_.cells(table)
+        sequences, choices, floors = [], [], np.zeros(len(table))
+        for i in range(len(table)):
+            sequence, row_choices, floors[i] = self._scored_row(
+                {name: cells[name][i] for name in self.codec_.columns})
+            sequences.append(sequence)
+            choices.append(row_choices)
+        totals = value_log_probs(self.model_, sequences, choices, self.sample_batch_size,
+                                 self.device_)
+        return float(np.mean(totals + floors * math.log(_FLOOR)))
+
+    def _scored_row(self, row_texts):
+        """Token ids of a row in table order, its scored choices and its unwritable values."""
+        layout = self.layout_
+        columns = self.codec_.columns
+        sequence, choices, n_floors = [layout.bos_id], [], 0
+        for k, name in enumerate(columns):
+            sequence += layout.name_ids[name][k > 0]
+            terminator = layout.eos_id if k == len(columns) - 1 else layout.term_id
+            ids = layout.value_ids(self.codec_.codecs[name].kind, row_texts[name])
+            path = self._value_path(self.automata_[name], ids, terminator, len(sequence))
+            if path is None:
+                n_floors += 1
+            else:
+                choices += path
+            sequence += ids + [terminator]
+        return sequence, choices, n_floors
+
+    @staticmethod
+    def _value_path(automaton, ids, terminator, position):
+        """Scored choices of writing ``ids`` then ``terminator``, or None if not allowed."""
+        state, path = automaton.start(), []
+        for offset, token in enumerate(ids + [terminator]):
+            if not automaton.allows(state, terminator, token):
+                return None
+            allowed = automaton.allowed(state, terminator)
+            if len(allowed) > 1:
+                path.append((position + offset, allowed, token))
+            if token != terminator:
+                state = automaton.advance(state, token)
+        return path
+
+    @classmethod
+    def _get_test_params(cls):
+        return {"model_config": {"n_layer": 1, "n_embd": 32, "n_head": 2, "vocab_size": 300},
+                "epochs": 1, "batch_size": 40, "sample_batch_size": 512}
+
+
+def _weights(sample_weight, n_rows):
+    if sample_weight is None:
+        return np.ones(n_rows)
+    weights = _check_sample_weight(sample_weight, np.empty((n_rows, 0)),
+                                   ensure_non_negative=True)
+    return np.asarray(weights, dtype=float)
+
+
+def _is_peft(model):
+    return type(model).__module__.startswith("peft")

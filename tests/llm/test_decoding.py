@@ -1,0 +1,220 @@
+"""Constrained decoding: the automata accept exactly the valid values, sampling follows the
+model's renormalised probabilities, and batched label queries and scores are exact."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+pytest.importorskip("transformers")
+pytest.importorskip("tokenizers")
+torch = pytest.importorskip("torch")
+
+from skltab.llm._codec import MISSING, RowCodec  # noqa: E402
+from skltab.llm._decoding import (  # noqa: E402
+    CategoryAutomaton,
+    DatetimeAutomaton,
+    MissingOr,
+    NumberAutomaton,
+    RowPlan,
+    TextAutomaton,
+    _draw,
+    build_automata,
+    generate,
+    label_log_probs,
+    value_log_probs,
+)
+from skltab.llm._model import TokenLayout, build_model, check_model_config  # noqa: E402
+from skltab.llm._model import train_tokenizer  # noqa: E402
+from skltab.metadata import infer_metadata  # noqa: E402
+
+CHARS = {char: 100 + k for k, char in enumerate("0123456789.-: ")}
+TERM = 7
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def accepted(automaton, limit=20000):
+    """Every text the automaton accepts, by depth-first search; fails on a dead end."""
+    char_of = {token: char for char, token in CHARS.items()}
+    found, stack = [], [(automaton.start(), [])]
+    while stack:
+        state, ids = stack.pop()
+        allowed = automaton.allowed(state, TERM)
+        assert allowed, f"dead end after {ids}"
+        for token in allowed:
+            if token == TERM:
+                found.append(automaton.text(state, ids))
+            else:
+                stack.append((automaton.advance(state, token), ids + [token]))
+        assert len(found) < limit
+    assert all(isinstance(t, str) for t in found) and char_of
+    return found
+
+
+@pytest.mark.parametrize("low, high, scale", [(-12, 7, 1), (0, 1250, 2), (95, 1030, 0),
+                                              (-40, -3, 1), (0, 0, 0)])
+def test_exact_numbers_are_the_values_in_range(low, high, scale):
+    texts = accepted(NumberAutomaton(low, high, scale, True, CHARS))
+    expected = {f"{units / 10 ** scale:.{scale}f}" for units in range(low, high + 1)}
+    expected = {t[1:] if t.startswith("-") and float(t) == 0 else t for t in expected}
+    assert sorted(texts) == sorted(expected)
+
+
+def test_variable_precision_numbers_cover_the_range_and_stay_in_it():
+    texts = accepted(NumberAutomaton(-25, 130, 2, False, CHARS))
+    values = {round(float(t) * 100) for t in texts}
+    assert values == set(range(-25, 131))
+    assert all(t.count(".") <= 1 and not t.endswith(".") for t in texts)
+    assert "1.3" in texts and "0.05" in texts and "-0.25" in texts and "-0" not in texts
+
+
+def test_datetimes_follow_the_calendar_and_the_range():
+    low, high = pd.Timestamp("2020-02-26"), pd.Timestamp("2020-03-02")
+    texts = accepted(DatetimeAutomaton("9999-99-99", low, high, CHARS))
+    assert sorted(texts) == [d.strftime("%Y-%m-%d") for d in pd.date_range(low, high)]
+    low, high = pd.Timestamp("2021-12-31 22:00"), pd.Timestamp("2022-01-01 01:00")
+    texts = accepted(DatetimeAutomaton("9999-99-99 99", low, high, CHARS))
+    assert sorted(texts) == [d.strftime("%Y-%m-%d %H") for d in pd.date_range(low, high,
+                                                                              freq="h")]
+
+
+def test_category_tree_accepts_exactly_the_categories_even_prefixes_of_others():
+    sequences = [[1, 2], [1, 2, 3], [4]]
+    texts = ["Married", "Married-civ", "Single"]
+    automaton = CategoryAutomaton(sequences, texts)
+    assert sorted(accepted(automaton)) == sorted(texts)
+    state = automaton.advance(automaton.start(), 1)
+    assert automaton.allowed(state, TERM) == (2,)
+    assert set(automaton.allowed(automaton.advance(state, 2), TERM)) == {3, TERM}
+
+
+def test_missing_values_are_an_alternative_path():
+    automaton = MissingOr(NumberAutomaton(0, 3, 0, True, CHARS), [50, 51])
+    assert sorted(accepted(automaton)) == sorted(["0", "1", "2", "3", MISSING])
+
+
+def test_free_text_never_writes_a_comma_and_stops_at_its_cap():
+    class Tokenizer:
+        def decode(self, ids):
+            return "".join(texts[i] for i in ids)
+
+    texts = ["", "a", ", b", "\\", "<NA", ">", "c,"]
+    automaton = TextAutomaton(Tokenizer(), texts, max_tokens=3, nullable=False)
+    start = automaton.start()
+    assert set(automaton.allowed(start, TERM)) == {1, 3, 4, 5}
+    state = automaton.advance(automaton.advance(start, 4), 5)  # "<NA>": not when not nullable
+    assert TERM not in automaton.allowed(state, TERM)
+    pending = automaton.advance(start, 3)  # a lone backslash must be followed by something
+    assert TERM not in automaton.allowed(pending, TERM)
+    assert TERM in automaton.allowed(automaton.advance(pending, 3), TERM)
+    capped = automaton.advance(automaton.advance(automaton.advance(start, 1), 1), 1)
+    assert automaton.allowed(capped, TERM) == (TERM,)
+    assert automaton.text(capped, [1, 1, 1]) == "aaa"
+
+
+def test_draw_follows_the_probabilities_renormalised_over_the_allowed_tokens():
+    logits = torch.tensor([[0.0, 1.0, 2.0, 3.0, 4.0]], dtype=torch.float64)
+    allowed = [(1, 3, 4)]
+    n = 20000
+    uniforms = (np.arange(n) + 0.5) / n
+    draws = [_draw(logits, allowed, uniforms[i : i + 1], 1.0)[0] for i in range(0, n, 97)]
+    probabilities = torch.softmax(logits[0, [1, 3, 4]] / 1.0, 0).numpy()
+    frequencies = [np.mean(np.asarray(draws) == t) for t in (1, 3, 4)]
+    assert np.allclose(frequencies, probabilities, atol=0.02)
+    hot = _draw(logits.repeat(3, 1), allowed * 3, np.array([0.01, 0.5, 0.99]), 0.05)
+    assert hot.tolist() == [4, 4, 4]
+
+
+def _tiny_setup(table, seed=0):
+    metadata = infer_metadata(table)
+    codec = RowCodec(metadata, table)
+    cells = codec.cells(table)
+    corpus = [t for name in codec.columns for t in cells[name]] + [
+        codec.codecs[n].escaped_name + " is " for n in codec.columns] * 5 + [","]
+    tokenizer = train_tokenizer(corpus, 400)
+    layout = TokenLayout(tokenizer, codec, 0, 0)
+    torch.manual_seed(seed)
+    model = build_model(check_model_config({"n_layer": 1, "n_embd": 16, "n_head": 2}),
+                        tokenizer.get_vocab_size(), layout.max_row_tokens(codec.columns), 0)
+    observed = {name: set(texts) for name, texts in cells.items()}
+    return codec, layout, build_automata(layout, codec, observed), model.eval()
+
+
+def _table():
+    rng = np.random.RandomState(0)
+    return pd.DataFrame({
+        "colour": rng.choice(["red", "green", "dark red"], 50),
+        "size": rng.randint(-30, 400, 50),
+        "weight": np.where(rng.uniform(size=50) < 0.2, np.nan, np.round(rng.uniform(0, 9, 50), 1)),
+        "day": pd.Timestamp("2024-02-20") + pd.to_timedelta(rng.randint(0, 20, 50), unit="D"),
+    })
+
+
+def _plans(codec, layout, n_rows, seed):
+    rng = np.random.RandomState(seed)
+    plans = []
+    for _ in range(n_rows):
+        order = list(rng.permutation(codec.columns))
+        operations, forced = [], [layout.bos_id]
+        for k, name in enumerate(order):
+            forced = forced + layout.name_ids[name][k > 0]
+            operations += [("force", forced),
+                           ("value", name, layout.eos_id if k == len(order) - 1
+                            else layout.term_id)]
+            forced = []
+        plans.append(RowPlan(operations, rng.uniform(size=100)))
+    return plans
+
+
+def test_generated_rows_all_parse_and_do_not_depend_on_the_batch():
+    table = _table()
+    codec, layout, automata, model = _tiny_setup(table)
+    plans = _plans(codec, layout, 40, seed=1)
+    values, tokens = generate(model, plans, automata, 1.5, 7, "cpu")
+    again, _ = generate(model, plans, automata, 1.5, 64, "cpu")
+    assert values == again
+    for row in values:
+        assert set(row) == set(codec.columns)
+        parsed = {name: codec.codecs[name].parse(text) for name, text in row.items()}
+        assert parsed["colour"] in {"red", "green", "dark red"}
+        assert -30 <= parsed["size"] <= 399 or np.isnan(parsed["size"])
+    assert {row["weight"] for row in values} - {MISSING} and all(t[-1] == 0 for t in tokens)
+
+
+def test_label_log_probs_match_one_sequence_at_a_time():
+    table = _table()
+    codec, layout, automata, model = _tiny_setup(table, seed=3)
+    prompts = [[0] + layout.name_ids["size"][0] + [layout.char_ids[c] for c in "12"],
+               [0] + layout.name_ids["colour"][0] + layout.ids("red") + [layout.term_id]
+               + layout.name_ids["size"][1] + [layout.char_ids["7"]]]
+    labels = [layout.ids("dark red") + [0], layout.ids("red") + [0], [layout.char_ids["3"], 0]]
+    batched = label_log_probs(model, prompts, labels, 2, "cpu")
+    for r, prompt in enumerate(prompts):
+        for k, label in enumerate(labels):
+            sequence = torch.tensor([prompt + label])
+            with torch.no_grad():
+                log_probs = torch.log_softmax(model(sequence).logits[0].double(), 1)
+            expected = sum(float(log_probs[len(prompt) - 1 + j, t]) for j, t in enumerate(label))
+            assert batched[r, k] == pytest.approx(expected, abs=1e-5)
+
+
+def test_value_log_probs_renormalise_over_the_allowed_tokens():
+    table = _table()
+    codec, layout, automata, model = _tiny_setup(table, seed=4)
+    sequences = [[0, 5, 6, 7, 8], [0, 9, 10]]
+    choices = [[(2, (6, 3, 11), 6), (4, (8, 1), 1)], [(1, (9, 12), 12)]]
+    totals = value_log_probs(model, sequences, choices, 1, "cpu")
+    with torch.no_grad():
+        logits = [model(torch.tensor([s])).logits[0].double() for s in sequences]
+    expected = [
+        float(torch.log_softmax(logits[0][1, [6, 3, 11]], 0)[0]
+              + torch.log_softmax(logits[0][3, [8, 1]], 0)[1]),
+        float(torch.log_softmax(logits[1][0, [9, 12]], 0)[1]),
+    ]
+    assert np.allclose(totals, expected)

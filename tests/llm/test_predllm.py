@@ -1,0 +1,297 @@
+"""PredLLMSynthesizer: valid rows, Pred-LLM's sampling and label queries, conditions, scores,
+continued training, pretrained models loaded by path, LoRA and persistence."""
+
+import io
+import logging
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+
+pytest.importorskip("transformers")
+pytest.importorskip("tokenizers")
+torch = pytest.importorskip("torch")
+
+from skltab.llm._codec import MISSING  # noqa: E402
+from skltab.llm._predllm import PredLLMSynthesizer  # noqa: E402
+from skltab.utils.estimator_checks import make_check_table  # noqa: E402
+
+TINY = {"model_config": {"n_layer": 1, "n_embd": 32, "n_head": 2, "vocab_size": 300},
+        "epochs": 1, "batch_size": 40}
+#: A model that learns a two-column relation in seconds.
+SMALL = {"model_config": {"n_layer": 2, "n_embd": 32, "n_head": 2, "vocab_size": 300,
+                          "dropout": 0.0},
+         "epochs": 30, "batch_size": 16, "learning_rate": 3e-3}
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread():
+    """Tiny forward passes are slowest with threads that wait for busy cores."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def _relation_table(n_rows=240, seed=0):
+    """``size`` decides ``kind``; ``shade`` is noise."""
+    rng = np.random.RandomState(seed)
+    size = rng.randint(0, 100, n_rows)
+    return pd.DataFrame({
+        "size": size,
+        "shade": rng.choice(["light", "dark"], n_rows),
+        "kind": np.where(size >= 50, "big", "small"),
+    })
+
+
+@pytest.fixture(scope="module")
+def relation_model():
+    table = _relation_table()
+    X, y = table.drop(columns="kind"), table["kind"]
+    return PredLLMSynthesizer(**SMALL, random_state=0).fit(X, y)
+
+
+def test_tricky_text_samples_valid_rows_only():
+    rng = np.random.RandomState(0)
+    table = pd.DataFrame({
+        "city, or is": rng.choice(["Paris, France", MISSING, "a\\b", "is is"], 80),
+        "n": rng.randint(-50, 50, 80),
+        "x is": np.where(rng.uniform(size=80) < 0.3, np.nan, np.round(rng.normal(size=80), 3)),
+    })
+    synthesizer = PredLLMSynthesizer(**TINY, temperature=2.0, random_state=0).fit(table)
+    sample = synthesizer.sample(200, random_state=0)
+    assert set(sample["city, or is"]) <= set(table["city, or is"])
+    assert sample["n"].between(-50, 49).all()
+    present = sample["x is"].dropna()
+    assert present.between(table["x is"].min(), table["x is"].max()).all()
+    assert np.allclose(present, present.round(3)) and sample["x is"].isna().any()
+
+
+def test_sample_batch_size_does_not_change_the_rows():
+    synthesizer = PredLLMSynthesizer(**TINY, random_state=0).fit(make_check_table())
+    first = synthesizer.set_params(sample_batch_size=7).sample(30, random_state=5)
+    second = synthesizer.set_params(sample_batch_size=256).sample(30, random_state=5)
+    pd.testing.assert_frame_equal(first, second)
+
+
+def test_training_orders_follow_the_permutation():
+    table = _relation_table(40)
+    X, y = table.drop(columns="kind"), table["kind"]
+    rng = np.random.RandomState(0)
+    orders = {}
+    for permutation in ("features", "all", "none"):
+        fitted = PredLLMSynthesizer(**TINY, permutation=permutation, random_state=0).fit(X, y)
+        orders[permutation] = fitted._training_orders(200, rng)
+    assert all(order[-1] == "kind" for order in orders["features"])
+    assert len({tuple(order) for order in orders["features"]}) == 2
+    assert len({tuple(order) for order in orders["all"]}) == 6
+    assert {tuple(order) for order in orders["none"]} == {("size", "shade", "kind")}
+
+
+def test_history_records_every_epoch_and_the_loss_falls(relation_model):
+    history = relation_model.history_
+    assert [record["epoch"] for record in history] == list(range(1, 31))
+    assert relation_model.n_iter_ == 30
+    assert history[-1]["loss"] < 0.6 * history[0]["loss"]
+    assert all(record["n_tokens"] > 0 and record["seconds"] > 0 for record in history)
+
+
+def test_label_query_learns_the_relation(relation_model):
+    X, y = relation_model.sample(200, random_state=0)
+    assert np.mean(np.where(X["size"] >= 50, "big", "small") == y) > 0.9
+
+
+def test_argmax_label_is_the_most_probable_label(relation_model):
+    from skltab.llm._decoding import label_log_probs
+
+    fitted = relation_model
+    X, y = fitted.set_params(label_query="argmax").sample(40, random_state=1)
+    fitted.set_params(label_query="sample")
+    layout, codec = fitted.layout_, fitted.codec_
+    prompts = []
+    for _, row in X.iterrows():
+        prompt = [layout.bos_id]
+        for k, name in enumerate(["size", "shade"]):
+            prompt += layout.name_ids[name][k > 0] + layout.value_ids(
+                codec.codecs[name].kind, codec.codecs[name].format(pd.Series([row[name]]))[0])
+            prompt.append(layout.term_id)
+        prompts.append(prompt + layout.name_ids["kind"][1])
+    scores = label_log_probs(fitted.model_, prompts, fitted.label_ids_, 64, "cpu")
+    best = [fitted.labels_[k] for k in scores.argmax(axis=1)]
+    # the sampled rows wrote their features in a random order; the most probable label given
+    # them in table order agrees on rows the model is sure about
+    sure = np.abs(scores[:, 0] - scores[:, 1]) > 2
+    assert sure.sum() > 20 and (np.asarray(best)[sure] == y.to_numpy()[sure]).all()
+
+
+def test_conditions_on_any_columns_are_in_the_prompt(relation_model):
+    rows = pd.DataFrame({"size": [80, 10, 75, 5] * 10, "shade": ["dark"] * 40})
+    X, y = relation_model.sample(40, conditions=rows, random_state=0)
+    assert (X["size"].to_numpy() == rows["size"].to_numpy()).all()
+    assert (X["shade"] == "dark").all()
+    assert np.mean(np.where(rows["size"] >= 50, "big", "small") == y) > 0.9
+
+
+def test_label_generated_with_the_row_also_learns(relation_model):
+    relation_model.set_params(label_query=None, sampling="plain")
+    try:
+        X, y = relation_model.sample(200, random_state=0)
+    finally:
+        relation_model.set_params(label_query="sample", sampling="feature_conditional")
+    assert np.mean(np.where(X["size"] >= 50, "big", "small") == y) > 0.85
+
+
+def test_feature_conditional_starts_use_the_real_marginal():
+    table = pd.DataFrame({"a": ["x"] * 95 + ["y"] * 5, "b": np.arange(100) % 7})
+    fitted = PredLLMSynthesizer(**TINY, random_state=0).fit(table)
+    texts, cumulative = fitted.start_values_["a"]
+    assert texts == ["x", "y"] and np.allclose(cumulative, [0.95, 1.0])
+    rng = np.random.RandomState(0)
+    starts = [fitted._order({}, rng)[1] for _ in range(2000)]
+    firsts = [start.get("a") for start in starts if "a" in start]
+    assert 800 < len(firsts) < 1200 and abs(np.mean(np.asarray(firsts) == "y") - 0.05) < 0.025
+
+
+def test_score_is_a_normalised_log_probability():
+    rng = np.random.RandomState(0)
+    table = pd.DataFrame({"c": rng.choice(["a", "bb", "a b"], 60),
+                         "n": np.where(rng.uniform(size=60) < 0.2, np.nan,
+                                       rng.randint(0, 4, 60))})
+    fitted = PredLLMSynthesizer(**TINY, random_state=0).fit(table)
+    every_row = pd.DataFrame([(c, n) for c in ["a", "bb", "a b"]
+                              for n in [0.0, 1.0, 2.0, 3.0, np.nan]], columns=["c", "n"])
+    reference = every_row.iloc[[1, 1]]  # (a one-row table with a missing cell is refused)
+    log_reference = fitted.score(reference)
+
+    def log_probability(row):
+        return 2 * fitted.score(pd.concat([row, reference.iloc[:1]])) - log_reference
+
+    total = sum(np.exp(log_probability(every_row.iloc[[i]])) for i in range(len(every_row)))
+    assert total == pytest.approx(1.0, abs=1e-6)
+    unseen = pd.DataFrame({"c": ["zz"], "n": [1.0]})
+    assert log_probability(unseen) < log_reference - 20
+
+
+def test_score_prefers_real_rows_to_rows_that_break_the_relation(relation_model):
+    table = _relation_table(100, seed=1)
+    X, y = table.drop(columns="kind"), table["kind"]
+    flipped = y.map({"big": "small", "small": "big"})
+    assert relation_model.score(X, y) > relation_model.score(X, flipped) + 1
+
+
+def test_partial_fit_continues_with_row_weights():
+    table = pd.DataFrame({"c": ["a", "b"] * 40, "n": np.arange(80) % 5})
+    # plain sampling: feature-conditional starts keep drawing from the first fit's marginals
+    params = {**TINY, "batch_size": 8, "learning_rate": 5e-3, "sampling": "plain"}
+    fitted = PredLLMSynthesizer(**params, random_state=0).fit(table)
+    before = np.mean(fitted.sample(300, random_state=0)["c"] == "a")
+    weights = (table["c"] == "a").astype(float)
+    for _ in range(4):
+        fitted.partial_fit(table, sample_weight=weights)
+    assert len(fitted.history_) == 5 and fitted.n_iter_ == 5
+    assert np.mean(fitted.sample(300, random_state=0)["c"] == "a") > before + 0.3
+    with pytest.raises(ValueError, match="non-zero"):
+        fitted.partial_fit(table, sample_weight=np.zeros(80))
+    with pytest.raises(ValueError, match="'c'"):
+        fitted.partial_fit(table.assign(c="zz"))
+
+
+def test_partial_fit_on_an_unfitted_synthesizer_trains_one_epoch():
+    table = _relation_table(40)
+    fitted = PredLLMSynthesizer(**{**TINY, "epochs": 5}, random_state=0).partial_fit(table)
+    assert fitted.n_iter_ == 1 and len(fitted.sample(3)) == 3
+
+
+@pytest.mark.parametrize("params, error, words", [
+    ({"model_config": {"layers": 2}}, ValueError, ["model_config", "layers"]),
+    ({"model_config": {"n_embd": 30, "n_head": 4}}, ValueError, ["n_embd", "n_head"]),
+    ({"model_config": {"n_layer": 0}}, ValueError, ["n_layer"]),
+    ({"model_config": {"n_layer": 1}, "model_name_or_path": "x"}, ValueError, ["model_config"]),
+    ({"permutation": "some"}, ValueError, ["permutation"]),
+    ({"label_query": "max"}, ValueError, ["label_query"]),
+    ({"device": "cuda:7"}, ValueError, ["cuda:7"]),
+])
+def test_bad_parameters_are_named(params, error, words):
+    with pytest.raises(error) as info:
+        PredLLMSynthesizer(**{**TINY, **params}).fit(_relation_table(30))
+    for word in words:
+        assert word in str(info.value)
+
+
+def test_verbose_logs_one_line_per_epoch(caplog):
+    with caplog.at_level(logging.INFO, logger="skltab.llm._training"):
+        PredLLMSynthesizer(**{**TINY, "epochs": 2}, verbose=2).fit(_relation_table(30))
+    lines = [r.getMessage() for r in caplog.records if r.name == "skltab.llm._training"]
+    assert len(lines) == 2 and lines[0].startswith("epoch 1: loss=")
+
+
+# -- pretrained models, LoRA, persistence ------------------------------------------------------
+@pytest.fixture(scope="module")
+def pretrained_folder(tmp_path_factory):
+    """A tiny GPT-2 and its fast tokenizer saved as a pretrained model would be."""
+    from transformers import PreTrainedTokenizerFast
+
+    from skltab.llm._model import build_model, check_model_config, train_tokenizer
+
+    corpus = ["size is ", " shade is ", " kind is ", "light", "dark", "big", "small", ",",
+              "the quick brown fox jumps over the lazy dog"] * 20
+    backend = train_tokenizer(corpus, 320)
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=backend, bos_token="<|endoftext|>",
+                                        eos_token="<|endoftext|>")
+    torch.manual_seed(0)
+    model = build_model(check_model_config({"n_layer": 1, "n_embd": 32, "n_head": 2}),
+                        backend.get_vocab_size(), 128, 0)
+    folder = tmp_path_factory.mktemp("tiny-gpt2")
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return str(folder)
+
+
+def _round_trip(fitted):
+    buffer = io.BytesIO()
+    joblib.dump(fitted, buffer)
+    buffer.seek(0)
+    return joblib.load(buffer)
+
+
+def test_pretrained_model_loads_by_path_offline(pretrained_folder, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    table = _relation_table(60)
+    fitted = PredLLMSynthesizer(model_name_or_path=pretrained_folder, epochs=2, batch_size=20,
+                                random_state=0).fit(table.drop(columns="kind"), table["kind"])
+    assert fitted.model_.config.n_positions == 128
+    X, y = fitted.sample(50, random_state=0)
+    assert set(y) <= {"big", "small"} and X["size"].between(0, 99).all()
+    loaded = _round_trip(fitted)
+    pd.testing.assert_frame_equal(loaded.sample(20, random_state=1)[0],
+                                  fitted.sample(20, random_state=1)[0])
+
+
+def test_lora_trains_adapters_and_merges_them(pretrained_folder):
+    from transformers import AutoModelForCausalLM, GPT2LMHeadModel
+
+    original = AutoModelForCausalLM.from_pretrained(pretrained_folder).state_dict()
+    table = _relation_table(60)
+    fitted = PredLLMSynthesizer(model_name_or_path=pretrained_folder, lora_r=4, lora_alpha=8,
+                                epochs=2, batch_size=20, learning_rate=1e-2,
+                                random_state=0).fit(table)
+    assert type(fitted.model_) is GPT2LMHeadModel
+    tuned = fitted.model_.state_dict()
+    assert not torch.equal(tuned["transformer.h.0.attn.c_attn.weight"],
+                           original["transformer.h.0.attn.c_attn.weight"])
+    for name in ("transformer.h.0.mlp.c_fc.weight", "transformer.wte.weight"):
+        assert torch.equal(tuned[name], original[name])
+
+
+def test_unmerged_lora_model_pickles_and_samples_the_same(pretrained_folder):
+    table = _relation_table(60)
+    fitted = PredLLMSynthesizer(model_name_or_path=pretrained_folder, lora_r=2,
+                                lora_target_modules=["c_attn", "c_proj"], merge_lora=False,
+                                epochs=1, batch_size=20, random_state=0).fit(table)
+    assert type(fitted.model_).__module__.startswith("peft")
+    loaded = _round_trip(fitted)
+    pd.testing.assert_frame_equal(loaded.sample(20, random_state=2),
+                                  fitted.sample(20, random_state=2))
+    fitted.partial_fit(table)
+    assert fitted.n_iter_ == 2
