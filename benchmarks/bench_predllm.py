@@ -82,6 +82,8 @@ def parse_args(argv=None):
                         help="registered synthesizers to run in the same run (sdv_ctgan ...)")
     parser.add_argument("--peer-results", type=Path, default=RESULTS_DIR / "main.json",
                         help="run.py results to read peers from when --peers is empty")
+    parser.add_argument("--save-models", type=Path, default=None,
+                        help="folder where each fitted PredLLMSynthesizer is saved with joblib")
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     parser.add_argument("--name", default="predllm")
     parser.add_argument("--output", type=Path, default=RESULTS_DIR / "predllm.md")
@@ -211,6 +213,11 @@ def benchmark_dataset(dataset, args, record):
     synthesizer = SynthesizerSpec(args.class_path, args.params).build(random_state=args.seed)
     print(f"[{dataset}] fitting PredLLMSynthesizer {args.params} ...", flush=True)
     fit_seconds = _fit(synthesizer, train, spec)
+    if args.save_models is not None:
+        import joblib
+
+        args.save_models.mkdir(parents=True, exist_ok=True)
+        joblib.dump(synthesizer, args.save_models / f"predllm_{dataset}.joblib")
     synthetic, seconds, metrics = _sample_and_score(synthesizer, train, test, spec, args.seed)
     valid = valid_fraction(synthesizer, synthetic)
     speed = _speed(synthesizer, args)

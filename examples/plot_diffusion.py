@@ -27,7 +27,7 @@ real.head()
 # Fit a small model
 # -----------------
 # A small network and a few hundred training steps keep this example to seconds on a CPU;
-# the defaults (``epochs="auto"``, about 6,000 steps) learn better.
+# the defaults (``epochs="auto"``, about 10,000 steps) learn better.
 synthesizer = MaskedDiffusionSynthesizer(
     hidden_dim=128, epochs=100, batch_size=256, n_sampling_steps=20, random_state=0
 ).fit(real)

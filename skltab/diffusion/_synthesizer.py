@@ -17,7 +17,7 @@ from ..utils._torch import import_torch, resolve_device, seeded_torch, torch_gen
 __all__ = ["MaskedDiffusionSynthesizer"]
 
 #: Optimizer steps that ``epochs="auto"`` aims at, whatever the table's size.
-_AUTO_UPDATES = 6000
+_AUTO_UPDATES = 10_000
 #: Rows drawn from the model after training to learn the quantile matching.
 _MATCHING_ROWS = 4096
 #: Times per row, and the fixed seed, of the Monte-Carlo bound in :meth:`score`.
@@ -68,7 +68,7 @@ class MaskedDiffusionSynthesizer(BaseSynthesizer):
         Weight of the categorical (cross-entropy) term against the numeric (squared noise
         error) term of the loss.
     epochs : int or "auto", default="auto"
-        Passes over the table in :meth:`fit`. ``"auto"`` picks enough epochs for about 6,000
+        Passes over the table in :meth:`fit`. ``"auto"`` picks enough epochs for about 10,000
         optimizer steps, whatever the table's size.
     batch_size : int, default=256
         Rows per optimizer step.

@@ -25,7 +25,7 @@ import numpy as np
 
 from ._codec import MISSING
 
-__all__ = ["build_automata", "generate", "label_log_probs", "value_log_probs"]
+__all__ = ["build_automata", "generate", "value_log_probs"]
 
 
 class _Automaton:
@@ -426,11 +426,14 @@ class RowPlan:
         The operations, in order; the first writes the start token.
     uniforms : ndarray of shape (n_positions,)
         The row's random numbers, one per token position.
+    query : bool, default=False
+        Whether the labels are scored after the row's tokens (see :func:`generate`).
     """
 
-    def __init__(self, operations, uniforms):
+    def __init__(self, operations, uniforms, query=False):
         self.operations = operations
         self.uniforms = uniforms
+        self.query = query
 
 
 class _RowState:
@@ -441,6 +444,7 @@ class _RowState:
         self.automata = automata
         self.tokens = []
         self.values = {}
+        self.cache = None
         self.index = -1
         self._next_operation()
 
@@ -487,7 +491,7 @@ class _RowState:
         self.value_ids.append(token)
 
 
-def generate(model, plans, automata, temperature, batch_size, device):
+def generate(model, plans, automata, temperature, batch_size, device, labels=None):
     """Generate rows by their plans, ``batch_size`` rows at a time.
 
     Parameters
@@ -504,6 +508,10 @@ def generate(model, plans, automata, temperature, batch_size, device):
         Rows per forward pass.
     device : str
         Torch device of the model.
+    labels : list of list of int, default=None
+        Token ids of each label (its end token included), scored after the rows whose plan
+        has ``query``: the model's key-value cache of the row is reused, and all labels of
+        all such rows of a batch are scored in two forward passes.
 
     Returns
     -------
@@ -511,18 +519,24 @@ def generate(model, plans, automata, temperature, batch_size, device):
         Escaped text of each generated value, per row.
     tokens : list of list of int
         Every token of each row.
+    scores : list of ndarray or None
+        For each row whose plan has ``query``, ``log p(label | row's tokens)`` of each label
+        (summed over its tokens); None for the other rows.
     """
     import torch
 
-    values, tokens = [], []
+    values, tokens, scores = [], [], []
     with torch.inference_mode():
         for start in range(0, len(plans), batch_size):
-            rows = [_RowState(plan, automata)
-                    for plan in plans[start : start + batch_size]]
+            rows = [_RowState(plan, automata) for plan in plans[start : start + batch_size]]
             _generate_batch(model, rows, temperature, device)
+            queried = [row for row in rows if row.cache is not None]
+            row_scores = _label_scores(model, queried, labels, device) if queried else []
+            by_row = dict(zip(map(id, queried), row_scores))
             values += [row.values for row in rows]
             tokens += [row.tokens for row in rows]
-    return values, tokens
+            scores += [by_row.get(id(row)) for row in rows]
+    return values, tokens, scores
 
 
 def _generate_batch(model, rows, temperature, device):
@@ -545,7 +559,14 @@ def _generate_batch(model, rows, temperature, device):
             chosen[sampled] = _draw(logits[sampled], allowed, uniforms, temperature)
         for row, token in zip(active, chosen.tolist()):
             row.push(token)
-        keep = [k for k, row in enumerate(active) if not row.done]
+        keep = []
+        for k, row in enumerate(active):
+            if not row.done:
+                keep.append(k)
+            elif row.plan.query:
+                # the key-value cache of the row's tokens but its last, for the label query
+                row.cache = [(layer.keys[k].clone(), layer.values[k].clone())
+                             for layer in cache.layers]
         if not keep:
             break
         if len(keep) < len(active):
@@ -559,9 +580,11 @@ def _generate_batch(model, rows, temperature, device):
         position += 1
 
 
-def _new_cache(model):
+def _new_cache(model, layers=None):
     from transformers import DynamicCache
 
+    if layers is not None:
+        return DynamicCache(ddp_cache_data=layers)
     return DynamicCache(config=model.config)
 
 
@@ -592,76 +615,64 @@ def _padded(lists):
 
 
 # -- label queries and scoring ----------------------------------------------------------------
-def label_log_probs(model, prompts, labels, batch_size, device):
-    """Log-probability of each label's tokens after each prompt.
+def _label_scores(model, rows, labels, device):
+    """``log p(label | row)`` of every label after every row, from the rows' cached keys and
+    values (left-padded to a common length) and their last token."""
+    import torch
 
-    Parameters
-    ----------
-    model : transformers.PreTrainedModel
-        The causal language model, in evaluation mode.
-    prompts : list of list of int
-        Token ids of each row's prompt (its features and the target's name).
-    labels : list of list of int
-        Token ids of each label, its end token included.
-    batch_size : int
-        Prompts per forward pass.
-    device : str
-        Torch device of the model.
+    lengths = torch.as_tensor([row.cache[0][0].shape[1] for row in rows], device=device)
+    width = int(lengths.max())
+    layers = [_left_padded([row.cache[layer] for row in rows], width)
+              for layer in range(len(rows[0].cache))]
+    for row in rows:
+        row.cache = None
+    mask = (torch.arange(width + 1, device=device)[None, :] >= width - lengths[:, None]).long()
+    last = torch.as_tensor([[row.tokens[-1]] for row in rows], device=device)
+    output = model(input_ids=last, attention_mask=mask, position_ids=lengths[:, None],
+                   past_key_values=_new_cache(model, layers), use_cache=True)
+    first = torch.log_softmax(output.logits[:, -1].double(), dim=1)
+    return list(_label_pass(model, output.past_key_values, mask, lengths, first, labels,
+                            device))
 
-    Returns
-    -------
-    ndarray of shape (n_prompts, n_labels)
-        ``log p(label | prompt)`` under the model, summed over the label's tokens.
-    """
+
+def _left_padded(pairs, width):
+    """Keys and values of rows, each of shape (heads, length, dim), left-padded with zeros
+    into tensors of shape (rows, heads, width, dim)."""
+    out = []
+    for tensors in zip(*pairs):
+        first = tensors[0]
+        padded = first.new_zeros((len(tensors), first.shape[0], width, first.shape[2]))
+        for r, tensor in enumerate(tensors):
+            padded[r, :, width - tensor.shape[1]:] = tensor
+        out.append(padded)
+    return tuple(out)
+
+
+def _label_pass(model, cache, mask, last_positions, first, labels, device):
+    """Sum of the label tokens' log-probabilities, given the cache of the prompts and the
+    log-probabilities ``first`` of the first label token."""
     import torch
 
     label_index, label_mask = _padded(labels)
-    label_mask_t = torch.as_tensor(label_mask, device=device)
-    label_index_t = torch.as_tensor(label_index, device=device)
+    label_index = torch.as_tensor(label_index, device=device)
+    label_mask = torch.as_tensor(label_mask, device=device)
     n_labels, width = label_index.shape
-    out = []
-    with torch.inference_mode():
-        for start in range(0, len(prompts), batch_size):
-            batch = prompts[start : start + batch_size]
-            ids, mask = _left_padded(batch, device)
-            positions = (mask.cumsum(1) - 1).clamp(min=0)
-            cache = _new_cache(model)
-            output = model(input_ids=ids, attention_mask=mask, position_ids=positions,
-                           past_key_values=cache, use_cache=True, logits_to_keep=1)
-            first = torch.log_softmax(output.logits[:, -1].double(), dim=1)
-            scores = first[:, label_index_t[:, 0]]
-            if width > 1:
-                cache = output.past_key_values
-                cache.batch_repeat_interleave(n_labels)
-                n_rows = len(batch)
-                follow = label_index_t[:, :-1].repeat(n_rows, 1)
-                follow_mask = torch.cat(
-                    [mask.repeat_interleave(n_labels, 0),
-                     torch.ones_like(follow, dtype=mask.dtype)], dim=1)
-                follow_positions = positions[:, -1:].repeat_interleave(n_labels, 0) + 1 + (
-                    torch.arange(width - 1, device=device))
-                logits = model(input_ids=follow, attention_mask=follow_mask,
-                               position_ids=follow_positions, past_key_values=cache,
-                               use_cache=True).logits.double()
-                log_probs = torch.log_softmax(logits, dim=2).gather(
-                    2, label_index_t[:, 1:].repeat(n_rows, 1)[:, :, None])[:, :, 0]
-                log_probs = log_probs.masked_fill(~label_mask_t[:, 1:].repeat(n_rows, 1), 0)
-                scores = scores + log_probs.sum(1).view(n_rows, n_labels)
-            out.append(scores.cpu().numpy())
-    return np.concatenate(out) if out else np.empty((0, n_labels))
-
-
-def _left_padded(sequences, device):
-    import torch
-
-    width = max(map(len, sequences))
-    ids = torch.zeros((len(sequences), width), dtype=torch.long)
-    mask = torch.zeros((len(sequences), width), dtype=torch.long)
-    for r, sequence in enumerate(sequences):
-        ids[r, width - len(sequence):] = torch.as_tensor(sequence)
-        ids[r, : width - len(sequence)] = sequence[0]
-        mask[r, width - len(sequence):] = 1
-    return ids.to(device), mask.to(device)
+    scores = first[:, label_index[:, 0]]
+    if width > 1:
+        n_rows = len(first)
+        cache.batch_repeat_interleave(n_labels)
+        follow = label_index[:, :-1].repeat(n_rows, 1)
+        follow_mask = torch.cat([mask.repeat_interleave(n_labels, 0),
+                                 torch.ones_like(follow, dtype=mask.dtype)], dim=1)
+        positions = last_positions[:, None].repeat_interleave(n_labels, 0) + 1 + torch.arange(
+            width - 1, device=device)
+        logits = model(input_ids=follow, attention_mask=follow_mask, position_ids=positions,
+                       past_key_values=cache, use_cache=True).logits.double()
+        log_probs = torch.log_softmax(logits, dim=2).gather(
+            2, label_index[:, 1:].repeat(n_rows, 1)[:, :, None])[:, :, 0]
+        log_probs = log_probs.masked_fill(~label_mask[:, 1:].repeat(n_rows, 1), 0)
+        scores = scores + log_probs.sum(1).view(n_rows, n_labels)
+    return scores.cpu().numpy()
 
 
 def value_log_probs(model, sequences, choices, batch_size, device):

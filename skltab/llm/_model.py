@@ -20,7 +20,7 @@ __all__ = ["DEFAULT_MODEL_CONFIG", "TokenLayout", "add_lora", "build_model", "lo
            "merge_lora", "train_tokenizer"]
 
 #: Architecture of the GPT-2 built from scratch; ``vocab_size`` caps the trained tokenizer.
-DEFAULT_MODEL_CONFIG = {"n_layer": 4, "n_embd": 128, "n_head": 4, "vocab_size": 2048,
+DEFAULT_MODEL_CONFIG = {"n_layer": 3, "n_embd": 96, "n_head": 4, "vocab_size": 2048,
                         "dropout": 0.1}
 #: The special token of the tokenizer trained from scratch (start, end and padding).
 SPECIAL_TOKEN = "<|endoftext|>"

@@ -18,6 +18,9 @@ __all__ = ["PredLLMSynthesizer"]
 #: Probability given to a value the model cannot write (unseen category, out of range), in
 #: :meth:`PredLLMSynthesizer.score`.
 _FLOOR = 1e-12
+#: Learning rates of ``learning_rate="auto"``.
+_SCRATCH_LEARNING_RATE = 2e-3
+_PRETRAINED_LEARNING_RATE = 5e-5
 #: Kinds of targets whose label is queried among the real labels.
 _LABEL_KINDS = ("categorical", "boolean")
 
@@ -48,8 +51,8 @@ class PredLLMSynthesizer(BaseSynthesizer):
         ``save_pretrained``) or a Hugging Face hub name loads a pretrained causal language
         model and its fast tokenizer.
     model_config : dict or None, default=None
-        Architecture of the model built from scratch: ``n_layer`` (default 4), ``n_embd``
-        (128), ``n_head`` (4), ``vocab_size`` (largest tokenizer vocabulary, 2048) and
+        Architecture of the model built from scratch: ``n_layer`` (default 3), ``n_embd``
+        (96), ``n_head`` (4), ``vocab_size`` (largest tokenizer vocabulary, 2048) and
         ``dropout`` (0.1). Only with ``model_name_or_path=None``.
     lora_r : int or None, default=None
         Rank of LoRA adapters (peft); None fine-tunes every weight.
@@ -66,12 +69,13 @@ class PredLLMSynthesizer(BaseSynthesizer):
         Column order of the training rows: the features in a random order with the target
         last (Pred-LLM), every column in a random order (GReaT), or the table's order. Without
         ``y``, "features" and "all" are the same.
-    epochs : int, default=20
+    epochs : int, default=50
         Passes over the table.
     batch_size : int, default=32
         Rows per forward pass in training.
-    learning_rate : float, default=5e-4
-        Peak learning rate of AdamW.
+    learning_rate : float or "auto", default="auto"
+        Peak learning rate of AdamW. ``"auto"``: 2e-3 for a model built from scratch or LoRA
+        adapters, 5e-5 for full fine-tuning of a pretrained model.
     weight_decay : float, default=0.01
         Decoupled weight decay of AdamW.
     warmup_ratio : float, default=0.05
@@ -79,10 +83,11 @@ class PredLLMSynthesizer(BaseSynthesizer):
         to 0.
     gradient_accumulation_steps : int, default=1
         Forward passes per optimizer step.
-    target_weight : float, default=1.0
+    target_weight : float, default=5.0
         Weight, in the training loss, of the tokens of the target's value (``fit(X, y)``)
         against 1 for every other token. Above 1 the model spends more of its capacity on
-        ``p(target | features)``, which the label query uses.
+        ``p(target | features)``, which the label query uses; 1 weighs every token alike,
+        as in the paper.
     sampling : {"feature_conditional", "plain"}, default="feature_conditional"
         How a row starts: with one feature, chosen at random, set to a value drawn from its
         real marginal (Pred-LLM), or from the start token alone.
@@ -126,6 +131,8 @@ class PredLLMSynthesizer(BaseSynthesizer):
         from which feature-conditional sampling draws a row's first value.
     labels_ : list of str
         Texts of the real labels a categorical target is queried among (empty otherwise).
+    label_ids_ : list of list of int
+        Token ids of each label, its end token included.
     device_ : str
         The device ``device`` resolved to.
     history_ : list of dict
@@ -188,7 +195,7 @@ class PredLLMSynthesizer(BaseSynthesizer):
         "permutation": [StrOptions({"features", "all", "none"})],
         "epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "warmup_ratio": [Interval(Real, 0, 1, closed="left")],
         "gradient_accumulation_steps": [Interval(Integral, 1, None, closed="left")],
@@ -211,13 +218,13 @@ class PredLLMSynthesizer(BaseSynthesizer):
         lora_target_modules=None,
         merge_lora=True,
         permutation="features",
-        epochs=20,
+        epochs=50,
         batch_size=32,
-        learning_rate=5e-4,
+        learning_rate="auto",
         weight_decay=0.01,
         warmup_ratio=0.05,
         gradient_accumulation_steps=1,
-        target_weight=1.0,
+        target_weight=5.0,
         sampling="feature_conditional",
         label_query="sample",
         temperature=1.0,
@@ -334,7 +341,6 @@ class PredLLMSynthesizer(BaseSynthesizer):
         """Segments the tokenizer is trained on: names with separators, and the values of
         categorical and text columns, as often as the rows hold them."""
         from ._codec import MISSING, NAME_SEPARATOR, TERMINATOR
-
         from ._model import CHARACTER_KINDS
 
         yield TERMINATOR
@@ -364,7 +370,7 @@ class PredLLMSynthesizer(BaseSynthesizer):
         for name in self.features_:
             texts, counts = np.unique(np.array(cells[name], dtype=str), return_counts=True)
             self.start_values_[name] = (texts.tolist(), np.cumsum(counts) / counts.sum())
-        self.labels_ = []
+        self.labels_, self.label_ids_ = [], []
         if self.target_ is not None and self.codec_.codecs[self.target_].kind in _LABEL_KINDS:
             self.labels_ = sorted(set(cells[self.target_]))
             self.label_ids_ = [self.layout_.value_ids("categorical", text)
@@ -386,7 +392,6 @@ class PredLLMSynthesizer(BaseSynthesizer):
             name: self.layout_.column_ids(self.codec_.codecs[name].kind, cells[name])
             for name in self.codec_.columns
         }
-
         emphasis = {self.target_: self.target_weight} if self.target_ is not None else None
 
         def make_sequences(rng):
@@ -400,7 +405,7 @@ class PredLLMSynthesizer(BaseSynthesizer):
             model = add_lora(model, self.lora_r, self.lora_alpha, self.lora_dropout,
                              self.lora_target_modules)
         settings = TrainingSettings(
-            epochs=epochs, batch_size=self.batch_size, learning_rate=self.learning_rate,
+            epochs=epochs, batch_size=self.batch_size, learning_rate=self._learning_rate(),
             weight_decay=self.weight_decay, warmup_ratio=self.warmup_ratio,
             gradient_accumulation_steps=self.gradient_accumulation_steps, schedule=schedule,
         )
@@ -411,6 +416,12 @@ class PredLLMSynthesizer(BaseSynthesizer):
         self.model_ = model.eval()
         self.history_ = self.history_ + history
         self.n_iter_ += len(history)
+
+    def _learning_rate(self):
+        if self.learning_rate != "auto":
+            return self.learning_rate
+        full_fine_tuning = self.model_name_or_path is not None and self.lora_r is None
+        return _PRETRAINED_LEARNING_RATE if full_fine_tuning else _SCRATCH_LEARNING_RATE
 
     def _training_orders(self, n_rows, rng):
         """Column order of each training row under ``permutation``."""
@@ -435,11 +446,12 @@ class PredLLMSynthesizer(BaseSynthesizer):
             plans.append(plan)
             texts.append(row_texts)
             label_uniforms.append(label_uniform)
-        generated, tokens = generate(self.model_, plans, self.automata_, self.temperature,
-                                     self.sample_batch_size, self.device_)
+        generated, _, scores = generate(
+            self.model_, plans, self.automata_, self.temperature, self.sample_batch_size,
+            self.device_, self.label_ids_)
         for row_texts, values in zip(texts, generated):
             row_texts.update(values)
-        self._query_labels(texts, tokens, label_uniforms)
+        self._choose_labels(texts, scores, label_uniforms)
         return self._parse(texts)
 
     def _fixed_texts(self, conditions, n_samples):
@@ -456,7 +468,7 @@ class PredLLMSynthesizer(BaseSynthesizer):
             self.permutation != "all" or self.label_query is not None)
 
     def _queries_label(self, fixed):
-        """Whether the label is chosen among the real labels by :meth:`_query_labels`."""
+        """Whether the label is chosen among the real labels by :meth:`_choose_labels`."""
         return bool(self.labels_) and self.label_query is not None and self.target_ not in fixed
 
     def _order(self, fixed, rng):
@@ -484,10 +496,9 @@ class PredLLMSynthesizer(BaseSynthesizer):
 
         order, fixed = self._order(fixed, rng)
         queried = self._queries_label(fixed)
-        written = order[:-1] if queried else order
         layout = self.layout_
         operations, forced, n_tokens = [], [layout.bos_id], 0
-        for k, name in enumerate(written):
+        for k, name in enumerate(order[:-1] if queried else order):
             forced += layout.name_ids[name][k > 0]
             terminator = layout.eos_id if k == len(order) - 1 else layout.term_id
             if name in fixed:
@@ -497,33 +508,27 @@ class PredLLMSynthesizer(BaseSynthesizer):
             operations += [("force", forced), ("value", name, terminator)]
             n_tokens += len(forced) + layout.max_value_tokens[name] + 1
             forced = []
+        if queried:  # the target's name: the labels are scored after it
+            forced += layout.name_ids[self.target_][1]
         if forced:
             operations.append(("force", forced))
         uniforms = rng.uniform(size=n_tokens + len(forced))
-        return RowPlan(operations, uniforms), fixed, rng.uniform()
+        return RowPlan(operations, uniforms, queried), fixed, rng.uniform()
 
-    def _query_labels(self, texts, tokens, label_uniforms):
-        """Choose the label of the rows that query it, by the model's probabilities."""
-        from ._decoding import label_log_probs
-
-        rows = [i for i, row in enumerate(texts) if self.target_ not in row]
-        if not rows or not self._queries_label({}):
-            return
-        target_ids = self.layout_.name_ids[self.target_][1]
-        prompts = [tokens[i] + target_ids for i in rows]
-        scores = label_log_probs(self.model_, prompts, self.label_ids_,
-                                 self.sample_batch_size, self.device_)
-        if self.label_query == "argmax":
-            chosen = scores.argmax(axis=1)
-        else:
-            scores = scores / self.temperature
-            probabilities = np.exp(scores - scores.max(axis=1, keepdims=True))
-            cumulative = np.cumsum(probabilities, axis=1)
-            uniforms = np.asarray(label_uniforms)[rows] * cumulative[:, -1]
-            chosen = np.minimum((cumulative < uniforms[:, None]).sum(axis=1),
-                                len(self.labels_) - 1)
-        for i, k in zip(rows, chosen):
-            texts[i][self.target_] = self.labels_[k]
+    def _choose_labels(self, texts, scores, label_uniforms):
+        """Choose the label of the rows that queried it, from the model's log-probabilities
+        of every label given the row."""
+        for row_texts, row_scores, uniform in zip(texts, scores, label_uniforms):
+            if row_scores is None:
+                continue
+            if self.label_query == "argmax":
+                chosen = int(np.argmax(row_scores))
+            else:
+                scaled = row_scores / self.temperature
+                cumulative = np.cumsum(np.exp(scaled - scaled.max()))
+                chosen = min(int(np.sum(cumulative < uniform * cumulative[-1])),
+                             len(self.labels_) - 1)
+            row_texts[self.target_] = self.labels_[chosen]
 
     def _parse(self, texts):
         columns = {name: [self.codec_.codecs[name].parse(row[name]) for row in texts]

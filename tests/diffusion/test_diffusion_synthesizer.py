@@ -262,8 +262,8 @@ def test_history_and_learning_rate_schedule(fast):
 
 def test_auto_epochs_aim_at_a_number_of_steps():
     synthesizer = MaskedDiffusionSynthesizer(batch_size=256)
-    assert synthesizer._n_epochs(1000) == 1500  # 4 steps per epoch, 6,000 steps
-    assert synthesizer._n_epochs(30) == 6000
+    assert synthesizer._n_epochs(1000) == 2500  # 4 steps per epoch, 10,000 steps
+    assert synthesizer._n_epochs(30) == 10_000
 
 
 def test_early_stopping_stops_and_records_validation_loss(fast):

@@ -20,7 +20,6 @@ from skltab.llm._decoding import (  # noqa: E402
     _draw,
     build_automata,
     generate,
-    label_log_probs,
     value_log_probs,
 )
 from skltab.llm._model import TokenLayout, build_model, check_model_config  # noqa: E402
@@ -176,8 +175,9 @@ def test_generated_rows_all_parse_and_do_not_depend_on_the_batch():
     table = _table()
     codec, layout, automata, model = _tiny_setup(table)
     plans = _plans(codec, layout, 40, seed=1)
-    values, tokens = generate(model, plans, automata, 1.5, 7, "cpu")
-    again, _ = generate(model, plans, automata, 1.5, 64, "cpu")
+    values, tokens, scores = generate(model, plans, automata, 1.5, 7, "cpu")
+    again, _, _ = generate(model, plans, automata, 1.5, 64, "cpu")
+    assert scores == [None] * 40
     assert values == again
     for row in values:
         assert set(row) == set(codec.columns)
@@ -187,21 +187,32 @@ def test_generated_rows_all_parse_and_do_not_depend_on_the_batch():
     assert {row["weight"] for row in values} - {MISSING} and all(t[-1] == 0 for t in tokens)
 
 
-def test_label_log_probs_match_one_sequence_at_a_time():
+def _naive_label_log_probs(model, prompt, labels):
+    out = []
+    for label in labels:
+        with torch.no_grad():
+            log_probs = torch.log_softmax(model(torch.tensor([prompt + label])).logits[0].double(),
+                                          1)
+        out.append(sum(float(log_probs[len(prompt) - 1 + j, t]) for j, t in enumerate(label)))
+    return out
+
+
+@pytest.mark.parametrize("batch_size", [1, 3])
+def test_labels_are_scored_from_each_row_cache(batch_size):
     table = _table()
     codec, layout, automata, model = _tiny_setup(table, seed=3)
     prompts = [[0] + layout.name_ids["size"][0] + [layout.char_ids[c] for c in "12"],
                [0] + layout.name_ids["colour"][0] + layout.ids("red") + [layout.term_id]
-               + layout.name_ids["size"][1] + [layout.char_ids["7"]]]
+               + layout.name_ids["size"][1] + [layout.char_ids["7"]],
+               [0, layout.term_id]]
     labels = [layout.ids("dark red") + [0], layout.ids("red") + [0], [layout.char_ids["3"], 0]]
-    batched = label_log_probs(model, prompts, labels, 2, "cpu")
-    for r, prompt in enumerate(prompts):
-        for k, label in enumerate(labels):
-            sequence = torch.tensor([prompt + label])
-            with torch.no_grad():
-                log_probs = torch.log_softmax(model(sequence).logits[0].double(), 1)
-            expected = sum(float(log_probs[len(prompt) - 1 + j, t]) for j, t in enumerate(label))
-            assert batched[r, k] == pytest.approx(expected, abs=1e-5)
+    plans = [RowPlan([("force", prompt)], np.zeros(20), query=True) for prompt in prompts]
+    plans.insert(1, RowPlan([("force", [0, 5])], np.zeros(20)))
+    _, tokens, scores = generate(model, plans, automata, 1.0, batch_size, "cpu", labels)
+    assert scores[1] is None and tokens[1] == [0, 5]
+    for prompt, row_scores in zip(prompts, [scores[0]] + scores[2:]):
+        assert np.allclose(row_scores, _naive_label_log_probs(model, prompt, labels),
+                           atol=1e-5)
 
 
 def test_value_log_probs_renormalise_over_the_allowed_tokens():

@@ -102,27 +102,29 @@ def test_label_query_learns_the_relation(relation_model):
     assert np.mean(np.where(X["size"] >= 50, "big", "small") == y) > 0.9
 
 
-def test_argmax_label_is_the_most_probable_label(relation_model):
-    from skltab.llm._decoding import label_log_probs
-
+def test_argmax_label_is_the_most_probable_label_given_the_features(relation_model):
     fitted = relation_model
-    X, y = fitted.set_params(label_query="argmax").sample(40, random_state=1)
+    features = _relation_table(30, seed=3).drop(columns="kind")
+    X, y = fitted.set_params(label_query="argmax").sample(30, conditions=features,
+                                                           random_state=1)
     fitted.set_params(label_query="sample")
     layout, codec = fitted.layout_, fitted.codec_
-    prompts = []
-    for _, row in X.iterrows():
+    cells = {name: codec.codecs[name].format(features[name]) for name in features}
+    for i in range(len(features)):
         prompt = [layout.bos_id]
-        for k, name in enumerate(["size", "shade"]):
+        for k, name in enumerate(["size", "shade"]):  # conditions are written in their order
             prompt += layout.name_ids[name][k > 0] + layout.value_ids(
-                codec.codecs[name].kind, codec.codecs[name].format(pd.Series([row[name]]))[0])
-            prompt.append(layout.term_id)
-        prompts.append(prompt + layout.name_ids["kind"][1])
-    scores = label_log_probs(fitted.model_, prompts, fitted.label_ids_, 64, "cpu")
-    best = [fitted.labels_[k] for k in scores.argmax(axis=1)]
-    # the sampled rows wrote their features in a random order; the most probable label given
-    # them in table order agrees on rows the model is sure about
-    sure = np.abs(scores[:, 0] - scores[:, 1]) > 2
-    assert sure.sum() > 20 and (np.asarray(best)[sure] == y.to_numpy()[sure]).all()
+                codec.codecs[name].kind, cells[name][i]) + [layout.term_id]
+        prompt += layout.name_ids["kind"][1]
+        scores = []
+        for label in fitted.label_ids_:
+            with torch.no_grad():
+                logits = fitted.model_(torch.tensor([prompt + label])).logits[0]
+            log_probs = torch.log_softmax(logits.double(), 1)
+            scores.append(sum(float(log_probs[len(prompt) - 1 + j, t])
+                              for j, t in enumerate(label)))
+        best = codec.codecs["kind"].parse(fitted.labels_[int(np.argmax(scores))])
+        assert y[i] == best
 
 
 def test_conditions_on_any_columns_are_in_the_prompt(relation_model):
@@ -201,6 +203,37 @@ def test_partial_fit_on_an_unfitted_synthesizer_trains_one_epoch():
     table = _relation_table(40)
     fitted = PredLLMSynthesizer(**{**TINY, "epochs": 5}, random_state=0).partial_fit(table)
     assert fitted.n_iter_ == 1 and len(fitted.sample(3)) == 3
+
+
+def test_gradient_accumulation_equals_a_larger_batch():
+    table = _relation_table(60)
+    params = {**TINY, "model_config": {**TINY["model_config"], "dropout": 0.0}, "epochs": 2}
+    large = PredLLMSynthesizer(**{**params, "batch_size": 20}, random_state=0).fit(table)
+    accumulated = PredLLMSynthesizer(**{**params, "batch_size": 10},
+                                     gradient_accumulation_steps=2, random_state=0).fit(table)
+    single = PredLLMSynthesizer(**{**params, "batch_size": 10}, random_state=0).fit(table)
+    pairs = zip(large.model_.parameters(), accumulated.model_.parameters())
+    assert all(torch.allclose(a, b, atol=1e-5) for a, b in pairs)
+    assert not all(torch.allclose(a, b, atol=1e-5)
+                   for a, b in zip(large.model_.parameters(), single.model_.parameters()))
+
+
+def test_learning_rate_warms_up_then_decays():
+    fitted = PredLLMSynthesizer(**{**TINY, "epochs": 4, "batch_size": 10}, warmup_ratio=0.4,
+                                learning_rate=1e-3, random_state=0).fit(_relation_table(40))
+    rates = [record["learning_rate"] for record in fitted.history_]
+    assert rates[0] < 1e-3 and max(rates) <= 1e-3 and rates[-1] < rates[1] and rates[-1] < 2e-4
+
+
+def test_numeric_target_is_generated_after_the_features_as_a_number():
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({"a": rng.choice(["x", "y"], 80), "b": rng.randint(0, 9, 80)})
+    y = pd.Series(np.round(rng.uniform(-5, 5, 80), 2), name="price")
+    fitted = PredLLMSynthesizer(**TINY, random_state=0).fit(X, y)
+    assert fitted.labels_ == [] and fitted._order({}, rng)[0][-1] == "price"
+    _, y_synthetic = fitted.sample(100, random_state=0)
+    assert y_synthetic.between(y.min(), y.max()).all()
+    assert np.allclose(y_synthetic, y_synthetic.round(2)) and y_synthetic.nunique() > 10
 
 
 @pytest.mark.parametrize("params, error, words", [
