@@ -70,8 +70,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     train, holdout = make_table(args.rows, seed=0), make_table(args.rows, seed=1)
-    synthetic = IndependentSynthesizer(random_state=0).fit(train).sample(args.rows,
-                                                                          random_state=0)
+    synthesizer = IndependentSynthesizer(random_state=0).fit(train)
+    synthetic = synthesizer.sample(args.rows, random_state=0)
     with threadpool_limits(limits=args.threads):
         start = time.perf_counter()
         report = evaluate(holdout, synthetic, train=train, target="churn", rules=RULES)

@@ -164,8 +164,8 @@ def main(argv=None):
     speed = time_discovery(speed_tables(args.data_dir), args.repeats)
     for row in speed:
         print(f"{row['table']:18s} {row['seconds']:6.2f} s  {row['rules']}", flush=True)
-    tables = {} if args.skip_violations else violation_tables(args.data_dir, args.seed,
-                                                                args.demo_rows)
+    tables = ({} if args.skip_violations
+              else violation_tables(args.data_dir, args.seed, args.demo_rows))
     violations = measure_violations(tables, args.synthesizers, args.seed, args.epochs)
     sizes = {name: len(table) for name, table in tables.items()}
     Path(args.output).write_text(render(speed, violations, sizes, args))

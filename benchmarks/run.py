@@ -111,8 +111,6 @@ def prepare(torch_threads):
 
 def benchmark_one(spec, train, test, dataset, seed, epochs):
     """Fit, time and score one synthesizer; return its result fields."""
-    from skltab.metrics import evaluate
-
     synthesizer = spec.build(random_state=seed, epochs=epochs)
     start = time.perf_counter()
     synthesizer.fit(train)
@@ -169,7 +167,7 @@ def run(args):
     record = {
         "name": args.name,
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "command": shlex.join(["python", "benchmarks/run.py", *sys.argv[1:]]),
+        "command": shlex.join(["python", f"benchmarks/{Path(sys.argv[0]).name}", *sys.argv[1:]]),
         "machine": machine_description(),
         "seed": args.seed,
         "epochs": args.epochs,

@@ -78,7 +78,7 @@ plt.tight_layout()
 # Fixed values are written first, as the prompt; the model writes the other measurements
 # and the species given them. Long petals make virginica.
 long_petals = synthesizer.sample(100, conditions={"petal length (cm)": 6.0,
-                                                   "petal width (cm)": 2.2}, random_state=1)
+                                                  "petal width (cm)": 2.2}, random_state=1)
 assert (long_petals[0]["petal length (cm)"] == 6.0).all()
 print(long_petals[1].value_counts())
 assert (long_petals[1] == "virginica").mean() > 0.8

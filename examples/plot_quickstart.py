@@ -85,6 +85,8 @@ fig.tight_layout()
 # every city lies in one state, in the synthetic table cities and states are drawn
 # separately. The IndependentSynthesizer is the baseline that every other synthesizer must
 # beat.
+
+
 def share_of_consistent_rows(table, reference):
     """Share of rows whose (city, state) pair exists in the reference table."""
     pairs = set(zip(reference["city"], reference["state"]))

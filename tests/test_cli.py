@@ -4,7 +4,6 @@ import json
 import subprocess
 import sys
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -27,7 +26,8 @@ def test_fit_then_sample_streams_chunks_to_csv(tmp_path, real_csv, capsys):
     assert main(["sample", str(model), "-n", "2500", "--chunk-size", "1000",
                  "-o", str(out), "--random-state", "1"]) == 0
     synthetic, real = pd.read_csv(out), pd.read_csv(real_csv)
-    assert synthetic.shape == (2500, real.shape[1]) and list(synthetic.columns) == list(real.columns)
+    assert synthetic.shape == (2500, real.shape[1]) and list(synthetic.columns) == list(
+        real.columns)
     assert synthetic["customer_id"].is_unique
     assert set(synthetic["segment"]) <= set(real["segment"])
     assert "Wrote 2500 rows" in capsys.readouterr().out
@@ -63,7 +63,8 @@ def test_metadata_file_overrides_inference(tmp_path, real_csv, capsys):
     data = json.loads(capsys.readouterr().out)
     for column in data["columns"]:
         if column["name"] == "age":
-            column.update(kind="categorical", categories=sorted(pd.read_csv(real_csv)["age"].unique().tolist()))
+            column.update(kind="categorical",
+                          categories=sorted(pd.read_csv(real_csv)["age"].unique().tolist()))
             column.pop("min"), column.pop("max")
     meta = tmp_path / "meta.json"
     meta.write_text(json.dumps(data))
@@ -83,7 +84,8 @@ def test_metadata_file_overrides_inference(tmp_path, real_csv, capsys):
          "IndependentSynthesizer has no parameters ['speed']"),
         (["fit", "{real}", "-o", "m.joblib", "-p", "n_quantiles"], "--param expects NAME=VALUE"),
         (["fit", "{real}", "-o", "m.joblib", "-p", "n_quantiles=-4"], "'n_quantiles' parameter"),
-        (["fit", "{real}", "-o", "m.joblib", "--target", "nope"], "--target 'nope' is not a column"),
+        (["fit", "{real}", "-o", "m.joblib", "--target", "nope"],
+         "--target 'nope' is not a column"),
         (["sample", "{real}", "-n", "5", "-o", "x.csv"], ""),
     ],
 )

@@ -37,7 +37,8 @@ def test_public_names_resolve_lazily():
 def test_missing_optional_dependency_names_the_extra(monkeypatch, module, hint):
     for name in {module, module.split(".")[0]}:
         monkeypatch.setitem(sys.modules, name, None)
-    with pytest.raises(ImportError, match=rf"pip install \"{hint.replace('[', '.').replace(']', '.')}\""):
+    with pytest.raises(ImportError,
+                       match=rf"pip install \"{hint.replace('[', '.').replace(']', '.')}\""):
         import_optional(module, purpose="a test")
 
 

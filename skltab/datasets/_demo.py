@@ -167,7 +167,6 @@ def make_demo_table(n_samples=1000, *, random_state=0):
     return table[_COLUMN_ORDER]
 
 
-
 @validate_params(_SIZE_AND_SEED, prefer_skip_nested_validation=True)
 def load_demo(*, n_samples=1000, random_state=0):
     """Load the demo table of online orders, the one ``skltab demo`` uses.

@@ -42,7 +42,7 @@ class QuantileNormal:
         for column in values.T:
             present = column[~np.isnan(column)]
             self.quantiles_.append(np.quantile(present, _levels(min(self.n_quantiles,
-                                                                     len(present)))))
+                                                                    len(present)))))
         return self
 
     def intervals(self, values):

@@ -172,7 +172,7 @@ def validate_field(field):
         _check_markov(distribution, where)
     else:
         check_mapping(distribution, f"{where}: distribution", ("family", "params"),
-                       required=("family", "params"))
+                      required=("family", "params"))
         _check_params(family, distribution["params"], kind, f"{where}: distribution.params")
 
 
@@ -246,7 +246,7 @@ def _check_mixture(params, where):
 
 def _check_categorical(distribution, kind, bounds, where):
     check_mapping(distribution, f"{where}: distribution", _DISTRIBUTION_KEYS["categorical"],
-                   required=_DISTRIBUTION_KEYS["categorical"])
+                  required=_DISTRIBUTION_KEYS["categorical"])
     categories = distribution["categories"]
     if not isinstance(categories, list) or not categories:
         raise SpecError(f"{where}: categories must be a non-empty list.")
@@ -266,7 +266,7 @@ def _check_categorical(distribution, kind, bounds, where):
         if bounds is not None and (min(numbers) < bounds[0] or max(numbers) > bounds[1]):
             raise SpecError(f"{where}: categories lie outside the bounds {bounds}.")
     check_probabilities(distribution["probabilities"], len(categories),
-                   f"{where}: probabilities")
+                        f"{where}: probabilities")
 
 
 def _check_markov(distribution, where):

@@ -342,7 +342,7 @@ class _Finder:
             root_a, root_b = _root(parent, a), _root(parent, b)
             if (b, a) in single and root_a != root_b:
                 parent[max(root_a, root_b, key=self.order.get)] = min(root_a, root_b,
-                                                                       key=self.order.get)
+                                                                      key=self.order.get)
         members = sorted(parent, key=self.order.get)
         mappings = [OneToOneRule(_root(parent, name), name) for name in members]
         kept = [r for r in dependencies if not set(members) & set(r.columns)]

@@ -240,7 +240,7 @@ def _majority(values, determinants):
     """Each combination of determinants with its most frequent dependent and its count."""
     counts = values.groupby(list(values.columns), dropna=False, sort=False).size()
     counts = counts.rename(_COUNT).reset_index().sort_values(_COUNT, ascending=False,
-                                                            kind="stable")
+                                                             kind="stable")
     return counts.drop_duplicates(determinants).reset_index(drop=True)
 
 

@@ -115,4 +115,3 @@ def fitted_columns(estimator):
     """The fitted table's column names, in order."""
     check_is_fitted(estimator)
     return list(estimator.input_format_.columns)
-

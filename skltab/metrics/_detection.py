@@ -50,7 +50,7 @@ def detection_score(pair):
                          f"{n_rows}.")
     space = pair.space
     blocks = [space.transform_for_trees(pair.encoded(name))[pair.subsample(name, n_rows,
-                                                                            "detection")]
+                                                                           "detection")]
               for name in ("real", "synthetic")]
     X = np.vstack(blocks)
     y = np.repeat([0, 1], n_rows)

@@ -68,7 +68,7 @@ def _bars(ax, categories, real, synthetic):
     extra = [k for k in (n_categories, n_categories + 1)
              if counts["real"][k] + counts["synthetic"][k] > 0]
     names = [labels[k] for k in shown] + (["(other)"] if rest else []) + [labels[k]
-                                                                         for k in extra]
+                                                                          for k in extra]
     x = np.arange(len(names))
     for offset, label in ((-0.2, "real"), (0.2, "synthetic")):
         heights = [counts[label][k] for k in shown]

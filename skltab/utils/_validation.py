@@ -87,7 +87,7 @@ def _check_column_values(series, name):
     if series.isna().all():
         raise ValueError(f"Column {column!r} of {name} is entirely missing; drop it or fill it.")
     if pd.api.types.is_float_dtype(dtype) and np.isinf(series.to_numpy(dtype=float,
-                                                                        na_value=np.nan)).any():
+                                                                       na_value=np.nan)).any():
         raise ValueError(f"Column {column!r} of {name} contains infinite values.")
     if dtype == object:
         _check_object_values(series.dropna(), name)

@@ -106,7 +106,7 @@ def test_argmax_label_is_the_most_probable_label_given_the_features(relation_mod
     fitted = relation_model
     features = _relation_table(30, seed=3).drop(columns="kind")
     X, y = fitted.set_params(label_query="argmax").sample(30, conditions=features,
-                                                           random_state=1)
+                                                          random_state=1)
     fitted.set_params(label_query="sample")
     layout, codec = fitted.layout_, fitted.codec_
     cells = {name: codec.codecs[name].format(features[name]) for name in features}

@@ -46,7 +46,7 @@ def test_the_demo_rules_are_all_readable():
     rules = parse_rules(DEMO_RULES)
     assert [rule.describe() for rule in rules] == DEMO_RULES
     assert {rule.kind for rule in rules} == {"dependency", "arithmetic", "order",
-                                              "date_difference", "tie"}
+                                             "date_difference", "tie"}
 
 
 def test_equivalent_spellings_give_equal_rules():

@@ -61,7 +61,8 @@ def test_statistics(table):
     assert meta["price"].decimals == 2
     assert meta["price"].min == table["price"].min() and meta["price"].max == table["price"].max()
     assert meta["count_with_gaps"].nullable
-    assert meta["count_with_gaps"].missing_rate == pytest.approx(table["count_with_gaps"].isna().mean())
+    assert meta["count_with_gaps"].missing_rate == pytest.approx(
+        table["count_with_gaps"].isna().mean())
     assert not meta["count"].nullable and meta["count"].missing_rate == 0
     assert meta["colour"].categories == ["blue", "green", "red"]
     assert meta["level"].categories == ["low", "high"] and meta["level"].ordered

@@ -150,7 +150,7 @@ def test_scorer_on_arrays(skewed):
     numbers = X[["income", "age"]].to_numpy()
     synthesizer = IndependentSynthesizer(random_state=0).fit(numbers, y.to_numpy())
     scores = SynthesisScorer(["neg_ks_statistic", "tstr_accuracy"])(synthesizer, numbers,
-                                                                   y.to_numpy())
+                                                                    y.to_numpy())
     assert -1 <= scores["neg_ks_statistic"] <= 0 and 0 <= scores["tstr_accuracy"] <= 1
 
 

@@ -67,7 +67,6 @@ def test_correlation_similarity(demo):
         if np.isnan(reference):  # SDMetrics leaves a constant column undefined; skltab says 0
             continue
         assert 1 - row["abs_difference"] / 2 == pytest.approx(reference, abs=1e-9), (first,
-                                                                                       second)
+                                                                                     second)
         checked += 1
     assert checked >= 20
-

@@ -63,7 +63,8 @@ def test_torch_state_is_pickled_as_bytes_and_samples_identically(fitted):
     assert isinstance(state["model_"], TorchBlob) and state["model_"].device == "cpu"
     loaded = _round_trip(fitted)
     assert isinstance(loaded.model_, torch.nn.Linear)
-    pd.testing.assert_frame_equal(loaded.sample(50, random_state=1), fitted.sample(50, random_state=1))
+    pd.testing.assert_frame_equal(loaded.sample(50, random_state=1),
+                                  fitted.sample(50, random_state=1))
     assert np.corrcoef(loaded.sample(500, random_state=2).T.to_numpy())[0, 1] > 0.95
 
 
@@ -77,7 +78,8 @@ def test_a_gpu_model_loads_on_a_machine_without_one(fitted):
         loaded.__setstate__(state)
     assert loaded.device_ == "cpu"
     assert next(loaded.model_.parameters()).device.type == "cpu"
-    pd.testing.assert_frame_equal(loaded.sample(20, random_state=3), fitted.sample(20, random_state=3))
+    pd.testing.assert_frame_equal(loaded.sample(20, random_state=3),
+                                  fitted.sample(20, random_state=3))
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU")
@@ -102,5 +104,6 @@ def test_pickling_without_torch_does_not_import_it():
         "pickle.loads(pickle.dumps(s)).sample(2)\n"
         "print('torch' in sys.modules)"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
     assert result.stdout.strip() == "False"
