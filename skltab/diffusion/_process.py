@@ -34,6 +34,9 @@ REVEAL_RATE = 0.5
 #: Predicted clean numeric values are clipped to this range (the quantile-normal transform
 #: maps the real values into about [-5.2, 5.2]).
 CLIP = 6.0
+#: Rows per forward pass of the denoiser when sampling on a CPU: a layer's activations for
+#: this many rows stay in a core's cache (about a quarter faster than 4,096 rows at once).
+CPU_FORWARD_ROWS = 1024
 #: Negative log-probability given to a category never seen in the real table, in the bound.
 _UNSEEN_NLL = 27.631  # -log(1e-12), as IndependentSynthesizer's floor
 
@@ -241,11 +244,19 @@ class HybridDiffusion:
             fixed = known.numeric | self._missing_known(known.rows.present, codes)
             numeric, flags = self._input(values, fixed, x)
             times = torch.full((1,), t, device=self.device)
-            hidden = model.features(numeric, flags, codes, times)
+            hidden = self._features(model, numeric, flags, codes, times)
             x = self._numeric_step(x, model.predict_noise(hidden), t, s, generator)
             codes = self._categorical_step(model, hidden, codes, known.forbid_missing, t, s,
                                            temperature, unmasking, generator)
         return torch.where(known.numeric, values, x), codes
+
+    def _features(self, model, numeric, flags, codes, times):
+        """The denoiser's hidden states, :data:`CPU_FORWARD_ROWS` rows at a time on a CPU."""
+        if torch.device(self.device).type != "cpu" or len(codes) <= CPU_FORWARD_ROWS:
+            return model.features(numeric, flags, codes, times)
+        chunks = zip(numeric.split(CPU_FORWARD_ROWS), flags.split(CPU_FORWARD_ROWS),
+                     codes.split(CPU_FORWARD_ROWS))
+        return torch.cat([model.features(*chunk, times) for chunk in chunks])
 
     def _numeric_step(self, x, noise, t, s, generator):
         """One step of the Gaussian reverse process from ``t`` to ``s`` (DDPM posterior)."""

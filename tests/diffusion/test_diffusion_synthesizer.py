@@ -424,3 +424,13 @@ def test_sampling_draws_the_same_numbers_whatever_the_device_count(fast):
         warnings.simplefilter("error")
         second = synthesizer.sample(30, random_state=5)
     pd.testing.assert_frame_equal(first, second)
+
+
+def test_cpu_forward_chunks_do_not_change_the_rows(trained, monkeypatch):
+    from skltab.diffusion import _process
+
+    synthesizer, _ = trained
+    whole = synthesizer.sample(300, random_state=3)
+    monkeypatch.setattr(_process, "CPU_FORWARD_ROWS", 64)
+    chunked = synthesizer.sample(300, random_state=3)
+    pd.testing.assert_frame_equal(chunked, whole)
