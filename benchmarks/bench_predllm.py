@@ -330,6 +330,11 @@ def summary(record):
             f"{result['unconstrained_rows_per_second']:.1f}"
             f"{'' if result['unconstrained_complete'] else ' (gave up)'} | "
             f"{'' if result['unconstrained_complete'] else '≥ '}{result['speedup']:.1f}x |")
+    remeasured = sorted({result["speed_measured"] for result in record["results"]
+                         if "speed_measured" in result})
+    if remeasured:
+        lines += ["", "Speed comparison measured again on the saved models with "
+                  f"`--remeasure-speed` ({', '.join(remeasured)})."]
     lines += ["", "#### Targets", "",
               "| dataset | TSTR/TRTR | ≥ 0.95? | detection AUC | CTGAN | TVAE "
               "| lower than both? |",
