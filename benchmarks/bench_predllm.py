@@ -12,11 +12,17 @@ For every dataset (the harness's split, seed and metrics, see ``run.py``) it:
 3. times GReaT-style unconstrained decoding with the same fitted model against constrained
    decoding, ``--speed-rows`` valid rows each: whole rows sampled with ``model.generate``
    (plain sampling, temperature 1, same batch size), parsed, invalid rows rejected, repeated
-   until enough rows are valid (or ``--max-attempts`` times the rows asked were generated);
-   with ``--score-unconstrained`` its rows are also scored (row ``great_unconstrained``);
+   until enough rows are valid (or ``--max-attempts`` times the rows asked were generated),
+   the fastest of ``--speed-repeats`` runs of each; it also counts the tokens and decisions
+   of a row, which bound the speed-up any decoder can reach (:func:`decision_budget`); with
+   ``--score-unconstrained`` the unconstrained rows are also scored (row
+   ``great_unconstrained``);
 4. ablations: sampling-time variants of the same fit (``sampling="plain"``,
    ``label_query=None``, ``label_query="argmax"``) and refits with ``permutation="all"``
    and ``"none"`` (``--ablation-datasets``).
+
+``--speed-epochs 1 3 10`` instead refits with each number of epochs and runs step 3 only:
+the fewer the epochs, the fewer valid rows unconstrained decoding writes.
 
 Peers (SDV CTGAN and TVAE) are run in the same run with ``--peers``, or read from a saved
 ``run.py`` result (``--peer-results``, default ``benchmarks/results/main.json``; same split,
@@ -70,6 +76,8 @@ def parse_args(argv=None):
     parser.add_argument("--torch-threads", type=int, default=1)
     parser.add_argument("--speed-rows", type=int, default=500,
                         help="valid rows asked of each decoder in the speed comparison")
+    parser.add_argument("--speed-repeats", type=int, default=3,
+                        help="runs of each decoder in the speed comparison; the fastest counts")
     parser.add_argument("--score-unconstrained", action="store_true",
                         help="also sample as many rows as the training part has by "
                         "unconstrained decoding and score them (slow)")
@@ -91,6 +99,9 @@ def parse_args(argv=None):
                         help="instead of running, measure the speed comparison again with the "
                         "models saved by --save-models (give the same folder) and update the "
                         "saved runs RUN (names of JSON files in benchmarks/results)")
+    parser.add_argument("--speed-epochs", nargs="+", type=int, default=None, metavar="E",
+                        help="instead of running, refit with each number of epochs and measure "
+                        "the speed comparison only (rows predllm[E epochs])")
     parser.add_argument("--merge", nargs="+", default=None, metavar="RUN",
                         help="instead of running, merge saved runs (names of JSON files in "
                         "benchmarks/results, e.g. runs of disjoint datasets in parallel) into "
@@ -246,24 +257,66 @@ def benchmark_dataset(dataset, args, record):
 
 
 def _speed(synthesizer, args):
-    """Rows per second of constrained and unconstrained decoding, side by side.
+    """Rows per second of constrained and unconstrained decoding, side by side (the best of
+    ``--speed-repeats`` runs of each, with different seeds), and the decoding budget of a row
+    (see :func:`decision_budget`).
 
     Unconstrained decoding generates whole batches: its rate counts every valid row of every
     batch (more than ``--speed-rows`` when the last batch brings extra ones), so the batch
     size does not penalise it.
     """
     n_rows = args.speed_rows
-    start = time.perf_counter()
-    synthesizer.sample(n_rows, random_state=args.seed + 1)
-    constrained = n_rows / (time.perf_counter() - start)
-    rows, generated, seconds = unconstrained_sample(synthesizer, n_rows, args.seed + 1,
-                                                    args.max_attempts)
+    constrained_seconds = []
+    for repeat in range(args.speed_repeats):
+        start = time.perf_counter()
+        synthesizer.sample(n_rows, random_state=args.seed + 1 + repeat)
+        constrained_seconds.append(time.perf_counter() - start)
+    constrained = n_rows / min(constrained_seconds)
+    rows, generated, seconds = min(
+        (unconstrained_sample(synthesizer, n_rows, args.seed + 1 + repeat, args.max_attempts)
+         for repeat in range(args.speed_repeats)),
+        key=lambda run: run[2] / max(len(run[0]), 1))
+    budget = decision_budget(synthesizer, n_rows, args.seed + 1)
+    valid = len(rows) / generated
     return {"speed_rows": n_rows, "constrained_rows_per_second": constrained,
             "unconstrained_rows_per_second": len(rows) / seconds,
-            "unconstrained_valid_fraction": len(rows) / generated,
+            "unconstrained_valid_fraction": valid,
             "unconstrained_complete": len(rows) >= n_rows,
             # with no valid row at all, a lower bound: as if the next row had been valid
-            "speedup": constrained * seconds / max(len(rows), 1)}
+            "speedup": constrained * seconds / max(len(rows), 1), **budget,
+            "speedup_bound": budget["tokens_per_row"] / (
+                max(valid, 1 / generated) * budget["decisions_per_row"])}
+
+
+def decision_budget(synthesizer, n_rows, seed):
+    """Tokens of a row and the decisions among them, in constrained decoding.
+
+    A decision is a token the model samples among two or more allowed ones (the label
+    query's scoring counts as one); the other tokens (names, separators, the only token a
+    value allows) are forced. Unconstrained decoding samples every token and keeps a share
+    ``v`` of its rows, so a decoder that still runs the model once per decision is at most
+    ``tokens / (v * decisions)`` times faster (``speedup_bound``), whatever the hardware.
+    """
+    from skltab.llm._decoding import _RowState, generate
+
+    rng = np.random.RandomState(seed)
+    plans = [synthesizer._plan({}, np.random.RandomState(row_seed))[0]
+             for row_seed in rng.randint(np.iinfo(np.int32).max, size=n_rows)]
+    _, tokens, scores = generate(synthesizer.model_, plans, synthesizer.automata_,
+                                 synthesizer.temperature, synthesizer.sample_batch_size,
+                                 synthesizer.device_, synthesizer.label_ids_)
+    label_tokens = np.mean([len(ids) for ids in synthesizer.label_ids_ or [[]]])
+    n_tokens, n_decisions = [], []
+    for plan, row_tokens, row_scores in zip(plans, tokens, scores):
+        row, decisions = _RowState(plan, synthesizer.automata_), 0
+        for token in row_tokens:
+            decisions += row.forced() is None
+            row.push(token)
+        queried = row_scores is not None
+        n_tokens.append(len(row_tokens) + (label_tokens if queried else 0))
+        n_decisions.append(decisions + queried)
+    return {"tokens_per_row": float(np.mean(n_tokens)),
+            "decisions_per_row": float(np.mean(n_decisions))}
 
 
 def _ablations(dataset, synthesizer, train, test, spec, args, record):
@@ -316,29 +369,52 @@ def _peers(dataset, args, record):
 # -- report --------------------------------------------------------------------------------
 def summary(record):
     """Markdown tables: validity and speed, targets, per dataset."""
+    return speed_table(record) + "\n" + targets_table(record)
+
+
+def speed_table(record):
+    """Markdown table: validity and speed of the decoders, per fitted model."""
     lines = ["#### Validity and speed (same fitted model, side by side)", "",
-             "| dataset | valid rows (constrained) | valid rows (unconstrained) | "
-             "constrained rows/s | unconstrained rows/s | speed-up |",
-             "|---|---:|---:|---:|---:|---:|"]
+             "| dataset | model | valid rows (constrained) | valid rows (unconstrained) | "
+             "constrained rows/s | unconstrained rows/s | speed-up | tokens / row | "
+             "decisions / row | speed-up bound |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for result in record["results"]:
-        if result["synthesizer"] != "predllm":
+        if "speedup" not in result:
             continue
+        valid = result.get("valid_fraction")
+        complete = result["unconstrained_complete"]
         lines.append(
-            f"| {result['dataset']} | {result['valid_fraction']:.1%} | "
+            f"| {result['dataset']} | {result['synthesizer']} | "
+            f"{'–' if valid is None else f'{valid:.1%}'} | "
             f"{result['unconstrained_valid_fraction']:.1%} | "
             f"{result['constrained_rows_per_second']:.0f} | "
-            f"{result['unconstrained_rows_per_second']:.1f}"
-            f"{'' if result['unconstrained_complete'] else ' (gave up)'} | "
-            f"{'' if result['unconstrained_complete'] else '≥ '}{result['speedup']:.1f}x |")
+            f"{result['unconstrained_rows_per_second']:.1f}{'' if complete else ' (gave up)'} | "
+            f"{'' if complete else '≥ '}{result['speedup']:.1f}x | "
+            f"{_budget(result, 'tokens_per_row')} | {_budget(result, 'decisions_per_row')} | "
+            f"{'' if complete else '≥ '}{_budget(result, 'speedup_bound')}"
+            f"{'x' if 'speedup_bound' in result else ''} |")
+    lines += ["", "Speed-up bound: tokens / (unconstrained valid share x decisions), the most "
+              "any decoder that runs the model once per decision can gain over unconstrained "
+              "decoding with the same model (`decision_budget`)."]
     remeasured = sorted({result["speed_measured"] for result in record["results"]
                          if "speed_measured" in result})
     if remeasured:
         lines += ["", "Speed comparison measured again on the saved models with "
                   f"`--remeasure-speed` ({', '.join(remeasured)})."]
-    lines += ["", "#### Targets", "",
-              "| dataset | TSTR/TRTR | ≥ 0.95? | detection AUC | CTGAN | TVAE "
-              "| lower than both? |",
-              "|---|---:|---|---:|---:|---:|---|"]
+    return "\n".join(lines) + "\n"
+
+
+def _budget(result, key):
+    return f"{result[key]:.1f}" if key in result else "–"
+
+
+def targets_table(record):
+    """Markdown table: the issue's quality targets, per dataset."""
+    lines = ["#### Targets", "",
+             "| dataset | TSTR/TRTR | ≥ 0.95? | detection AUC | CTGAN | TVAE "
+             "| lower than both? |",
+             "|---|---:|---|---:|---:|---:|---|"]
     for dataset in record["datasets"]:
         rows = {r["synthesizer"].split(" (from")[0]: r for r in record["results"]
                 if r["dataset"] == dataset}
@@ -389,20 +465,8 @@ def remeasure_speed(names, args):
         save(record)
 
 
-def main(argv=None):
-    """Run the benchmark (or merge saved runs) and write the results."""
-    args = parse_args(argv)
-    if args.remeasure_speed:
-        remeasure_speed(args.remeasure_speed, args)
-        return None
-    if args.merge:
-        record = merge(args.merge, args.name)
-        save(record)
-        write_section(args.output, args.name, render(record) + "\n" + summary(record),
-                      title="# PredLLMSynthesizer benchmarks")
-        print(f"Wrote {args.output} and {RESULTS_DIR / args.name}.json/.csv")
-        return record
-    record = {
+def _new_record(args):
+    return {
         "name": args.name,
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "command": shlex.join(["python", "benchmarks/bench_predllm.py", *sys.argv[1:]]),
@@ -410,6 +474,50 @@ def main(argv=None):
         "torch_threads": args.torch_threads, "load_average": {"start": _load_average()},
         "datasets": {}, "results": [],
     }
+
+
+def speed_by_epochs(args):
+    """Refit with each of ``--speed-epochs`` and compare the decoders on each model: the
+    fewer the epochs, the fewer valid rows unconstrained decoding writes."""
+    record = _new_record(args)
+    prepare(args.torch_threads)
+    for dataset in args.datasets:
+        spec = DATASETS[dataset]
+        train, _ = load_split(dataset, args.data_dir, seed=args.seed)
+        record["datasets"][dataset] = {"target": spec.target, "task": spec.task,
+                                       "n_train": len(train)}
+        for epochs in args.speed_epochs:
+            print(f"[{dataset}] {epochs} epochs ...", flush=True)
+            synthesizer = SynthesizerSpec(args.class_path, {**args.params, "epochs": epochs}
+                                          ).build(random_state=args.seed)
+            fit_seconds = _fit(synthesizer, train, spec)
+            record["results"].append(_result(
+                dataset, f"predllm[{epochs} epochs]", synthesizer, fit_seconds, None, 0,
+                {"metrics": {}}, {"final_loss": synthesizer.history_[-1]["loss"],
+                                  **_speed(synthesizer, args)}))
+            record["load_average"]["end"] = _load_average()
+            save(record)
+    return record
+
+
+def main(argv=None):
+    """Run the benchmark (or merge saved runs) and write the results."""
+    args = parse_args(argv)
+    if args.remeasure_speed:
+        remeasure_speed(args.remeasure_speed, args)
+        return None
+    if args.speed_epochs:
+        record = speed_by_epochs(args)
+    elif args.merge:
+        record = merge(args.merge, args.name)
+    if args.speed_epochs or args.merge:
+        save(record)
+        report = speed_table(record) if args.speed_epochs else render(record) + "\n" + summary(
+            record)
+        write_section(args.output, args.name, report, title="# PredLLMSynthesizer benchmarks")
+        print(f"Wrote {args.output} and {RESULTS_DIR / args.name}.json/.csv")
+        return record
+    record = _new_record(args)
     prepare(args.torch_threads)
     for dataset in args.datasets:
         benchmark_dataset(dataset, args, record)

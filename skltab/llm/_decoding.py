@@ -542,21 +542,16 @@ def generate(model, plans, automata, temperature, batch_size, device, labels=Non
 def _generate_batch(model, rows, temperature, device):
     import torch
 
+    body_and_head = _body_and_head(model)
     active = [row for row in rows if not row.done]
-    cache, logits, position = _new_cache(model), None, 0
+    forced = [row.forced() for row in active]
+    cache, choice, position = _new_cache(model), None, 0
     while active:
-        chosen = np.empty(len(active), dtype=np.int64)
-        sampled = []
-        for k, row in enumerate(active):
-            token = row.forced()
-            if token is None:
-                sampled.append(k)
-            else:
-                chosen[k] = token
-        if sampled:
-            allowed = [active[k].allowed() for k in sampled]
-            uniforms = np.array([active[k].plan.uniforms[position] for k in sampled])
-            chosen[sampled] = _draw(logits[sampled], allowed, uniforms, temperature)
+        chosen = np.array([-1 if token is None else token for token in forced], dtype=np.int64)
+        if choice is not None:
+            choosers, scores, index, mask = choice
+            uniforms = np.array([active[k].plan.uniforms[position] for k in choosers])
+            chosen[choosers] = _draw(scores, index, mask, uniforms, temperature)
         for row, token in zip(active, chosen.tolist()):
             row.push(token)
         keep = []
@@ -572,12 +567,61 @@ def _generate_batch(model, rows, temperature, device):
         if len(keep) < len(active):
             cache.batch_select_indices(torch.as_tensor(keep, device=device))
             active, chosen = [active[k] for k in keep], chosen[keep]
-        output = model(input_ids=torch.as_tensor(chosen, device=device)[:, None],
-                       attention_mask=torch.ones((len(active), position + 1), dtype=torch.long,
-                                                 device=device),
-                       past_key_values=cache, use_cache=True)
-        cache, logits = output.past_key_values, output.logits[:, -1].double()
+        forced = [row.forced() for row in active]
+        choosers = [k for k, token in enumerate(forced) if token is None]
+        inputs = {"input_ids": torch.as_tensor(chosen, device=device)[:, None],
+                  "attention_mask": torch.ones((len(active), position + 1), dtype=torch.long,
+                                               device=device),
+                  "past_key_values": cache, "use_cache": True}
+        index, mask = _padded([active[k].allowed() for k in choosers]) if choosers \
+            else (None, None)
+        cache, scores = _allowed_logits(model, body_and_head, inputs, choosers, index, device)
+        choice = (choosers, scores, index, mask) if choosers else None
         position += 1
+
+
+def _body_and_head(model):
+    """The body and the output embeddings of a GPT-2 model (LoRA adapters merged or not),
+    whose logits are the output embeddings of the body's last hidden state; None for other
+    models, which run whole."""
+    import torch
+
+    inner = model.get_base_model() if hasattr(model, "get_base_model") else model
+    head = inner.get_output_embeddings()
+    plain_gpt2 = getattr(inner.config, "model_type", None) == "gpt2" and isinstance(
+        head, torch.nn.Linear)
+    return (inner.base_model, head) if plain_gpt2 else None
+    return inner.base_model, head
+
+
+def _allowed_logits(model, body_and_head, inputs, choosers, index, device):
+    """One forward pass; the new cache and the logits of the allowed tokens ``index`` of
+    the rows ``choosers`` (float64), None when no row chooses.
+
+    With a body and a head, only the logits that a draw needs are computed: none for rows
+    whose next token is forced, and only those of the union of the allowed tokens for the
+    others (the output embeddings are most of a small model's work per token).
+    """
+    import torch
+    import torch.nn.functional as F
+
+    if body_and_head is None:
+        output = model(**inputs)
+        if not choosers:
+            return output.past_key_values, None
+        logits = output.logits[choosers, -1]
+        return output.past_key_values, logits.gather(
+            1, torch.as_tensor(index, device=device)).double()
+    body, head = body_and_head
+    output = body(**inputs)
+    if not choosers:
+        return output.past_key_values, None
+    union, inverse = np.unique(index, return_inverse=True)
+    union_t = torch.as_tensor(union, device=device)
+    bias = None if head.bias is None else head.bias[union_t]
+    logits = F.linear(output.last_hidden_state[choosers, -1], head.weight[union_t], bias)
+    inverse_t = torch.as_tensor(inverse.reshape(index.shape), device=device)
+    return output.past_key_values, logits.gather(1, inverse_t).double()
 
 
 def _new_cache(model, layers=None):
@@ -588,14 +632,13 @@ def _new_cache(model, layers=None):
     return DynamicCache(config=model.config)
 
 
-def _draw(logits, allowed, uniforms, temperature):
-    """Draw one token per row among its allowed ids, by inverse transform of ``uniforms``."""
+def _draw(scores, index, mask, uniforms, temperature):
+    """Draw one token per row among its allowed ids ``index`` (padded; ``mask`` marks the
+    real ones) from their logits ``scores``, by inverse transform of ``uniforms``."""
     import torch
 
-    index, mask = _padded(allowed)
-    index_t = torch.as_tensor(index, device=logits.device)
-    scores = logits.gather(1, index_t) / temperature
-    scores = scores.masked_fill(~torch.as_tensor(mask, device=logits.device), -torch.inf)
+    scores = scores / temperature
+    scores = scores.masked_fill(~torch.as_tensor(mask, device=scores.device), -torch.inf)
     cdf = torch.softmax(scores, dim=1).cumsum(dim=1).cpu().numpy()
     choice = (cdf < uniforms[:, None]).sum(axis=1)
     choice = np.minimum(choice, mask.sum(axis=1) - 1)

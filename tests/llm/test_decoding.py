@@ -119,14 +119,16 @@ def test_free_text_never_writes_a_comma_and_stops_at_its_cap():
 
 def test_draw_follows_the_probabilities_renormalised_over_the_allowed_tokens():
     logits = torch.tensor([[0.0, 1.0, 2.0, 3.0, 4.0]], dtype=torch.float64)
-    allowed = [(1, 3, 4)]
+    index, mask = np.array([[1, 3, 4, 1]]), np.array([[True, True, True, False]])
+    scores = logits[:, index[0]]
     n = 20000
     uniforms = (np.arange(n) + 0.5) / n
-    draws = [_draw(logits, allowed, uniforms[i : i + 1], 1.0)[0] for i in range(0, n, 97)]
+    draws = [_draw(scores, index, mask, uniforms[i : i + 1], 1.0)[0] for i in range(0, n, 97)]
     probabilities = torch.softmax(logits[0, [1, 3, 4]] / 1.0, 0).numpy()
     frequencies = [np.mean(np.asarray(draws) == t) for t in (1, 3, 4)]
     assert np.allclose(frequencies, probabilities, atol=0.02)
-    hot = _draw(logits.repeat(3, 1), allowed * 3, np.array([0.01, 0.5, 0.99]), 0.05)
+    hot = _draw(scores.repeat(3, 1), index.repeat(3, 0), mask.repeat(3, 0),
+                np.array([0.01, 0.5, 0.99]), 0.05)
     assert hot.tolist() == [4, 4, 4]
 
 
@@ -185,6 +187,30 @@ def test_generated_rows_all_parse_and_do_not_depend_on_the_batch():
         assert parsed["colour"] in {"red", "green", "dark red"}
         assert -30 <= parsed["size"] <= 399 or np.isnan(parsed["size"])
     assert {row["weight"] for row in values} - {MISSING} and all(t[-1] == 0 for t in tokens)
+
+
+def _lora(model):
+    peft = pytest.importorskip("peft")
+    config = peft.LoraConfig(r=2, lora_alpha=4, target_modules=["c_attn"],
+                             fan_in_fan_out=True, init_lora_weights=False)
+    lora = peft.get_peft_model(model, config)
+    return lora.eval()
+
+
+@pytest.mark.parametrize("wrap", [lambda model: model, _lora], ids=["gpt2", "lora-unmerged"])
+def test_logits_of_allowed_tokens_only_give_the_rows_of_the_whole_model(wrap, monkeypatch):
+    """GPT-2 runs its body alone and scores only the allowed tokens; other models run whole.
+    Both ways write the same rows."""
+    import skltab.llm._decoding as decoding
+
+    codec, layout, automata, model = _tiny_setup(_table(), seed=5)
+    model = wrap(model)
+    plans = _plans(codec, layout, 30, seed=2)
+    assert decoding._body_and_head(model) is not None
+    values, tokens, _ = generate(model, plans, automata, 1.0, 8, "cpu")
+    monkeypatch.setattr(decoding, "_body_and_head", lambda model: None)
+    whole_values, whole_tokens, _ = generate(model, plans, automata, 1.0, 8, "cpu")
+    assert values == whole_values and tokens == whole_tokens
 
 
 def _naive_label_log_probs(model, prompt, labels):
