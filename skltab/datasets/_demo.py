@@ -202,7 +202,7 @@ def _order_dates(n_samples, rng):
     """Days of 2023 and 2024, busier on weekends, before Christmas and in the second year."""
     days = pd.date_range(_FIRST_DAY, _LAST_DAY, freq="D")
     weight = np.ones(len(days))
-    weight[days.dayofweek >= 5] *= 1.15
+    weight[days.day_of_week >= 5] *= 1.15
     weight[days.month == 11] *= 1.4
     weight[days.month == 12] *= 1.8
     weight[days.year == 2024] *= 1.2

@@ -105,8 +105,7 @@ class DependencyRule(Rule):
         merged = values.merge(expected.rename(columns={self.dependent: "__expected__"}),
                               on=self.determinants, how="left")
         satisfied = (merged[self.dependent] == merged["__expected__"]).to_numpy(dtype=bool)
-        satisfied |= values.isna().any(axis=1).to_numpy()
-        return pd.Series(satisfied, index=table.index)
+        return pd.Series(satisfied | values.isna().any(axis=1).to_numpy(), index=table.index)
 
     def support(self, table):
         complete = table[self.columns].dropna()
