@@ -1,13 +1,15 @@
 """The benchmark tables: where they are, their targets, and the seeded train/test split.
 
 The CSV files live in ``../shared/datasets/`` beside the repository (see its README); they are
-read from there and never copied into the repository.
+read from there and never copied into the repository. The small tables (wine, diabetes, breast
+cancer) are the ones scikit-learn ships, loaded with its ``load_*`` functions.
 """
 
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import sklearn.datasets
 from sklearn.model_selection import train_test_split
 
 #: ``../shared/datasets`` relative to the repository root.
@@ -22,7 +24,8 @@ class Dataset:
     Attributes
     ----------
     file : str
-        CSV file name in the data folder.
+        CSV file name in the data folder, or ``"sklearn:load_NAME"`` for a table that
+        scikit-learn ships (its ``load_NAME(as_frame=True)``).
     target : str
         Column predicted by the utility metrics (TSTR / TRTR).
     task : {"classification", "regression"}
@@ -56,7 +59,13 @@ DATASETS = {
         "abalone.csv", "Age", "regression", encoding="utf-8-sig", rules=("Length >= Diameter",)
     ),
     "insurance": Dataset("insurance.csv", "charges", "regression"),
+    # Small tables, where copying training rows is the risk.
+    "wine": Dataset("sklearn:load_wine", "target", "classification"),
+    "diabetes": Dataset("sklearn:load_diabetes", "target", "regression"),
+    "breast_cancer": Dataset("sklearn:load_breast_cancer", "target", "classification"),
+    "insurance_300": Dataset("insurance.csv", "charges", "regression", max_train_rows=300),
 }
+SMALL_DATASETS = ["wine", "diabetes", "breast_cancer", "insurance_300"]
 
 
 def load_split(name, data_dir=DEFAULT_DATA_DIR, seed=0):
@@ -81,13 +90,7 @@ def load_split(name, data_dir=DEFAULT_DATA_DIR, seed=0):
         Both with a fresh RangeIndex.
     """
     spec = DATASETS[name]
-    path = Path(data_dir) / spec.file
-    if not path.exists():
-        raise FileNotFoundError(
-            f"Dataset {name!r} expects {path}; pass --data-dir to point at the folder "
-            "holding the benchmark CSV files."
-        )
-    table = pd.read_csv(path, encoding=spec.encoding)
+    table = _read(name, spec, data_dir)
     stratify = table[spec.target] if spec.task == "classification" else None
     train, test = train_test_split(
         table, test_size=TEST_SIZE, random_state=seed, stratify=stratify
@@ -95,3 +98,20 @@ def load_split(name, data_dir=DEFAULT_DATA_DIR, seed=0):
     if spec.max_train_rows is not None and len(train) > spec.max_train_rows:
         train = train.sample(spec.max_train_rows, random_state=seed)
     return train.reset_index(drop=True), test.reset_index(drop=True)
+
+
+def _read(name, spec, data_dir):
+    """The whole table of one dataset."""
+    if spec.file.startswith("sklearn:"):
+        loader = getattr(sklearn.datasets, spec.file.removeprefix("sklearn:"))
+        table = loader(as_frame=True).frame
+        if spec.task == "classification":  # class labels, not quantities
+            table[spec.target] = table[spec.target].astype(str)
+        return table
+    path = Path(data_dir) / spec.file
+    if not path.exists():
+        raise FileNotFoundError(
+            f"Dataset {name!r} expects {path}; pass --data-dir to point at the folder "
+            "holding the benchmark CSV files."
+        )
+    return pd.read_csv(path, encoding=spec.encoding)

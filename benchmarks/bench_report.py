@@ -25,7 +25,10 @@ COLUMNS = [
     ("recall", "recall ↑"),
     ("coverage", "coverage ↑"),
     ("dcr_ratio", "DCR ratio ↑"),
+    ("too_close_rate", "too close ↓"),
+    ("too_close_reference", "too close, holdout"),
     ("exact_copy_rate", "exact copies ↓"),
+    ("holdout_exact_copy_rate", "exact copies, holdout"),
     ("rule_violation_rate", "rule violations ↓"),
 ]
 #: Main utility metric of each task: train on synthetic / train on real, test on real.

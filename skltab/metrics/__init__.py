@@ -17,6 +17,7 @@ from ._columns import (
     wasserstein_distance,
 )
 from ._detection import DETECTION_FOLDS, DETECTION_MAX_ROWS, detection_auc
+from ._copying import CopyingWarning
 from ._diversity import diversity_scores
 from ._pairs import (
     association_error,
@@ -34,6 +35,7 @@ from ._utility import UTILITY_MAX_ROWS, utility_scores
 
 __all__ = [
     "CATEGORIES",
+    "CopyingWarning",
     "DETECTION_FOLDS",
     "DETECTION_MAX_ROWS",
     "EvaluationReport",

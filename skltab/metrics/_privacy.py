@@ -1,11 +1,14 @@
 """Privacy: how close synthetic rows come to the training rows, against fresh real rows."""
 
 import numpy as np
-import pandas as pd
 from sklearn.metrics import roc_auc_score
 
 from ._data import TablePair
-from ._space import NEIGHBORS_MAX_ROWS, nearest_distances
+from ._space import NEIGHBORS_MAX_ROWS, nearest_distances, row_hashes
+
+#: Percentile of the held-out rows' distances to the training rows below which a row is
+#: too close to a training row.
+TOO_CLOSE_PERCENTILE = 5
 
 
 def privacy_scores(real, synthetic, *, train, metadata=None, random_state=0):
@@ -17,6 +20,12 @@ def privacy_scores(real, synthetic, *, train, metadata=None, random_state=0):
     range, categories one-hot, one unit per differing category); tables above
     ``NEIGHBORS_MAX_ROWS`` rows are subsampled with ``random_state``, except for exact copies,
     which are counted on all rows.
+
+    Each metric of the synthetic rows comes with its reference, the same measure of the
+    holdout rows: what a synthesizer that does not copy (one that writes fresh rows of the
+    real distribution) would get. ``too_close_rate`` well above ``too_close_reference``, or
+    ``exact_copy_rate`` above ``holdout_exact_copy_rate``, means that the synthesizer copies
+    its training rows.
 
     Parameters
     ----------
@@ -40,8 +49,18 @@ def privacy_scores(real, synthetic, *, train, metadata=None, random_state=0):
         - ``dcr_ratio``: ``dcr_synthetic / dcr_holdout``; about 1 when the synthesizer does not
           copy, below 1 when synthetic rows sit closer to the training rows than new real rows
           (1 when both are 0, NaN when only the holdout's is);
+        - ``too_close_rate``: share of synthetic rows whose distance to the closest training
+          row is below (strictly) the ``TOO_CLOSE_PERCENTILE`` = 5th percentile of the
+          holdout rows' distances to their closest training row (lower is better);
+        - ``too_close_reference``: the same share for the holdout rows, each held-out row
+          against the 5th percentile of the other holdout rows' distances (leave one out),
+          so that no row sets its own threshold; about 0.05, less where distances tie (on
+          tables of few distinct rows, where 5 % of the holdout rows or more equal a
+          training row, the threshold is 0 and both shares are 0: exact copies then tell);
         - ``exact_copy_rate``: share of synthetic rows equal to a training row in every
           compared column, text included (lower is better);
+        - ``holdout_exact_copy_rate``: the same share for the holdout rows, the natural rate
+          of a table whose rows repeat (0 for a table of distinct rows);
         - ``nndr``: median ratio of the distances from a synthetic row to its closest and
           second-closest training rows, in [0, 1]; near 0, a synthetic row singles out one
           training row (greater is better);
@@ -63,8 +82,9 @@ def privacy_from_pair(pair):
         for name in ("train", "real", "synthetic")
     )
     to_train = nearest_distances(synthetic, train, min(2, len(train)))
+    holdout_to_train = nearest_distances(holdout, train, 1)[:, 0]
     dcr_synthetic = float(np.median(to_train[:, 0]))
-    dcr_holdout = float(np.median(nearest_distances(holdout, train, 1)[:, 0]))
+    dcr_holdout = float(np.median(holdout_to_train))
     nndr = (float(np.median(_ratio(to_train[:, 0], to_train[:, 1])))
             if len(train) > 1 else np.nan)
     to_synthetic = nearest_distances(np.vstack([train, holdout]), synthetic, 1)[:, 0]
@@ -73,7 +93,11 @@ def privacy_from_pair(pair):
         "dcr_synthetic": dcr_synthetic,
         "dcr_holdout": dcr_holdout,
         "dcr_ratio": float(_ratio(np.array([dcr_synthetic]), np.array([dcr_holdout]))[0]),
+        "too_close_rate": float(np.mean(
+            to_train[:, 0] < np.percentile(holdout_to_train, TOO_CLOSE_PERCENTILE))),
+        "too_close_reference": _leave_one_out_too_close(holdout_to_train),
         "exact_copy_rate": exact_copy_rate(pair),
+        "holdout_exact_copy_rate": exact_copy_rate(pair, "real"),
         "nndr": nndr,
         "membership_inference_auc": float(roc_auc_score(is_member, -to_synthetic)),
     }
@@ -85,14 +109,34 @@ def _ratio(numerator, denominator):
     return np.where(denominator > 0, numerator / safe, np.where(numerator == 0, 1.0, np.nan))
 
 
-def exact_copy_rate(pair):
-    """Share of synthetic rows equal to some training row in every compared column."""
+def _leave_one_out_too_close(distances):
+    """Share of ``distances`` below the ``TOO_CLOSE_PERCENTILE``-th percentile of the others.
+
+    ``np.percentile`` of the ``n - 1`` other values interpolates between the values of ranks
+    ``low`` and ``low + 1`` among them; leaving out the value of rank ``r`` shifts the ranks
+    from ``r`` on by one, so every threshold comes from the sorted values at once.
+    """
+    n_rows = len(distances)
+    if n_rows < 2:
+        return np.nan
+    ordered = np.sort(distances)
+    position = TOO_CLOSE_PERCENTILE / 100 * (n_rows - 2)
+    low, fraction = int(position), position - int(position)
+    left_out = np.arange(n_rows)
+
+    def others(rank):
+        return ordered[np.where(rank < left_out, rank, np.minimum(rank + 1, n_rows - 1))]
+
+    thresholds = others(low) + fraction * (others(low + 1) - others(low))
+    return float(np.mean(ordered < thresholds))
+
+
+def exact_copy_rate(pair, table="synthetic"):
+    """Share of the rows of ``table`` equal to some training row in every compared column."""
     train = _row_hashes(pair.encoded("train"))
-    return float(np.isin(_row_hashes(pair.encoded("synthetic")), train).mean())
+    return float(np.isin(_row_hashes(pair.encoded(table)), train).mean())
 
 
 def _row_hashes(encoded):
-    """One 64-bit hash per encoded row; equal rows (missing values included) hash equal."""
-    numeric = np.where(np.isnan(encoded.numeric), np.inf, encoded.numeric) + 0.0
-    frame = pd.DataFrame(np.hstack([numeric, encoded.discrete.astype(float)]))
-    return pd.util.hash_pandas_object(frame, index=False).to_numpy()
+    """One hash per encoded row, over every compared column."""
+    return row_hashes(np.hstack([encoded.numeric, encoded.discrete.astype(float)]))

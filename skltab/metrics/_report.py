@@ -4,10 +4,12 @@ import base64
 import html
 import io
 import json
+import warnings
 from pathlib import Path
 
 import pandas as pd
 
+from ._copying import CopyingWarning, copying_warnings
 from ._data import TablePair
 from ._plots import associations_figure, marginals_figure, projection_figure
 from ._registry import METRICS, applicable_metrics, compute_metrics
@@ -22,6 +24,7 @@ table { border-collapse: collapse; font-size: 0.85em; margin-bottom: 1.5em; }
 th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }
 th { background: #f2f2f2; }
 img { max-width: 100%; }
+.warnings { color: #a00000; }
 """
 
 
@@ -55,8 +58,16 @@ def evaluate(real, synthetic, *, train=None, target=None, metadata=None, rules=N
     Returns
     -------
     EvaluationReport
-        The metric values (:meth:`~EvaluationReport.summary`), their breakdowns, figures and
-        notes.
+        The metric values (:meth:`~EvaluationReport.summary`), their breakdowns, figures,
+        notes and warnings.
+
+    Warns
+    -----
+    CopyingWarning
+        When the metrics show signs that the synthetic rows copy real rows (listed in
+        :attr:`EvaluationReport.warnings`): ``detection_auc`` below 0.45, ``too_close_rate``
+        more than 1.5 times ``too_close_reference``, or ``exact_copy_rate`` more than one
+        percentage point above ``holdout_exact_copy_rate``.
 
     Examples
     --------
@@ -78,7 +89,10 @@ def evaluate(real, synthetic, *, train=None, target=None, metadata=None, rules=N
           "greater_is_better": METRICS[name].greater_is_better,
           "category": METRICS[name].category} for name in names if name in values]
     ).set_index("metric")
-    return EvaluationReport(summary, details, pair)
+    report = EvaluationReport(summary, details, pair)
+    for message in report.warnings:
+        warnings.warn(message, CopyingWarning, stacklevel=2)
+    return report
 
 
 class EvaluationReport:
@@ -100,17 +114,26 @@ class EvaluationReport:
     notes : list of str
         What the metrics had to do, in words: which tables were subsampled, to how many rows,
         with which seed.
+    warnings : list of str
+        Signs that the synthetic rows copy real rows, in words (see :class:`CopyingWarning`);
+        empty when there is none.
     """
 
     def __init__(self, summary, details, pair):
         self._summary = summary
         self._details = details
         self._pair = pair
+        self._warnings = copying_warnings(summary["value"])
 
     @property
     def notes(self):
         """What the metrics had to do, such as subsampling large tables."""
         return list(self._pair.notes)
+
+    @property
+    def warnings(self):
+        """Signs that the synthetic rows copy real rows, such as a detection AUC below 0.45."""
+        return list(self._warnings)
 
     def summary(self):
         """One row per metric.
@@ -120,6 +143,8 @@ class EvaluationReport:
         DataFrame
             Indexed by metric name, with columns ``value``, ``greater_is_better`` and
             ``category`` (fidelity, pairs, detection, utility, diversity, privacy or logic).
+            What the values say about copying is in :attr:`warnings`, which the report's text,
+            HTML and JSON forms show.
         """
         return self._summary.copy()
 
@@ -189,7 +214,8 @@ class EvaluationReport:
             "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
             f"<title>Synthetic data evaluation</title><style>{_STYLE}</style></head><body>\n"
             "<h1>Synthetic data evaluation</h1>\n"
-            f"<h2>Summary</h2>\n{self._summary.to_html(float_format=_format)}\n"
+            + (f"<h2>Warnings</h2>\n{self._warnings_html()}\n" if self._warnings else "")
+            + f"<h2>Summary</h2>\n{self._summary.to_html(float_format=_format)}\n"
             + (f"<h2>Notes</h2>\n<ul>{notes}</ul>\n" if notes else "")
             + figures + tables + "</body></html>\n"
         )
@@ -205,7 +231,7 @@ class EvaluationReport:
         str
             A JSON object with ``summary`` (metric name to ``value``, ``greater_is_better``
             and ``category``), ``columns``, ``pairs``, ``rules`` (lists of records, ``rules``
-            only when given) and ``notes``; missing values are ``null``.
+            only when given), ``notes`` and ``warnings``; missing values are ``null``.
         """
         content = {"summary": json.loads(self._summary.to_json(orient="index"))}
         for level in _DETAIL_LEVELS:
@@ -213,13 +239,21 @@ class EvaluationReport:
                 table = self._details[level].reset_index()
                 content[level] = json.loads(table.to_json(orient="records"))
         content["notes"] = self.notes
+        content["warnings"] = self.warnings
         return json.dumps(content, indent=2)
 
     def __repr__(self):
-        return f"EvaluationReport\n{self._summary.to_string()}"
+        warned = "".join(f"\nWarning: {message}" for message in self._warnings)
+        return f"EvaluationReport\n{self._summary.to_string()}{warned}"
 
     def _repr_html_(self):
-        return self._summary.to_html(float_format=_format)
+        return self._warnings_html() + self._summary.to_html(float_format=_format)
+
+    def _warnings_html(self):
+        if not self._warnings:
+            return ""
+        items = "".join(f"<li>{html.escape(message)}</li>" for message in self._warnings)
+        return f"<ul class=\"warnings\">{items}</ul>"
 
 
 def _format(value):

@@ -2,6 +2,7 @@
 utility): numbers scaled by the real range, categories one-hot, missing values as indicators."""
 
 import numpy as np
+import pandas as pd
 from sklearn.neighbors import NearestNeighbors
 
 #: Most one-hot columns a categorical column gets in distance space; rarer categories share one.
@@ -123,3 +124,10 @@ def nearest_distances(query, reference, n_neighbors):
     distances = model.kneighbors(query, return_distance=True)[0]
     distances[distances < DISTANCE_TOLERANCE] = 0.0
     return distances
+
+
+def row_hashes(rows):
+    """One 64-bit hash per row of the float array ``rows``; equal rows (missing values
+    included) hash equal."""
+    present = np.where(np.isnan(rows), np.inf, rows) + 0.0  # + 0.0 turns -0.0 into 0.0
+    return pd.util.hash_pandas_object(pd.DataFrame(present), index=False).to_numpy()

@@ -1,6 +1,7 @@
 """Detection and utility: metrics that train models."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from skltab.metrics import detection_auc, utility_scores
@@ -21,6 +22,23 @@ def test_detection_sees_a_broken_correlation(table_factory):
     synthetic = table_factory(400, seed=1, missing=False)
     synthetic["y"] = synthetic["y"].sample(frac=1, random_state=0).to_numpy()
     assert detection_auc(real, synthetic) > 0.8
+
+
+def test_copies_of_the_real_rows_are_not_scored_below_chance(table_factory, monkeypatch):
+    # identical rows share a fold: a row is never learnt as real and tested as synthetic
+    real = table_factory(300, seed=0)
+    copies = real.sample(frac=1, random_state=1)
+    assert 0.45 <= detection_auc(real, copies) <= 0.55
+    # every row its own group: plain stratified folds, where the copies score far below 0.5
+    monkeypatch.setattr("skltab.metrics._detection.row_hashes",
+                        lambda rows: np.arange(len(rows)))
+    assert detection_auc(real, copies) < 0.3
+
+
+def test_partial_copies_are_kept_in_one_fold(table_factory):
+    real = table_factory(300, seed=0)
+    synthetic = pd.concat([real.iloc[:150], table_factory(150, seed=1)], ignore_index=True)
+    assert detection_auc(real, synthetic) >= 0.45
 
 
 def test_detection_is_deterministic_for_a_seed(table_factory):

@@ -47,7 +47,9 @@ def test_diversity_checks_n_neighbors(table_factory):
 def test_copying_the_training_rows_is_caught(table_factory):
     train, holdout = table_factory(300, seed=0), table_factory(300, seed=1)
     scores = privacy_scores(holdout, train.sample(frac=1, random_state=0), train=train)
-    assert scores["exact_copy_rate"] == 1
+    assert scores["exact_copy_rate"] == 1 and scores["holdout_exact_copy_rate"] == 0
+    assert scores["too_close_rate"] == 1
+    assert 0.03 < scores["too_close_reference"] < 0.07
     assert scores["dcr_synthetic"] == 0 and scores["dcr_ratio"] == 0
     assert scores["dcr_holdout"] > 0
     assert scores["nndr"] == 0
@@ -57,7 +59,9 @@ def test_copying_the_training_rows_is_caught(table_factory):
 def test_a_fresh_draw_leaks_nothing(table_factory):
     train, holdout = table_factory(400, seed=0), table_factory(400, seed=1)
     scores = privacy_scores(holdout, table_factory(400, seed=2), train=train)
-    assert scores["exact_copy_rate"] == 0
+    assert scores["exact_copy_rate"] == scores["holdout_exact_copy_rate"] == 0
+    assert 0.03 < scores["too_close_reference"] < 0.07
+    assert abs(scores["too_close_rate"] - scores["too_close_reference"]) < 0.03
     assert 0.75 < scores["dcr_ratio"] < 1.33
     assert 0.4 < scores["membership_inference_auc"] < 0.6
     assert 0.5 < scores["nndr"] <= 1
@@ -71,6 +75,43 @@ def test_exact_copies_count_missing_values_and_every_column():
                                        "another text here"]})
     scores = privacy_scores(train, synthetic, train=train)
     assert scores["exact_copy_rate"] == pytest.approx(0.75)
+
+
+def test_too_close_shares_follow_their_definition():
+    # one number per row: the distances are |x - closest training x| over the real range
+    rng = np.random.RandomState(0)
+    train, holdout, synthetic = (pd.DataFrame({"x": rng.normal(size=n)}) for n in (200, 60, 80))
+    to_train = {name: np.abs(table["x"].to_numpy()[:, None] - train["x"].to_numpy()).min(axis=1)
+                for name, table in (("holdout", holdout), ("synthetic", synthetic))}
+    threshold = np.percentile(to_train["holdout"], 5)
+    leave_one_out = [to_train["holdout"][i] < np.percentile(np.delete(to_train["holdout"], i), 5)
+                     for i in range(60)]
+    scores = privacy_scores(holdout, synthetic, train=train)
+    assert scores["too_close_rate"] == pytest.approx(np.mean(to_train["synthetic"] < threshold))
+    assert scores["too_close_reference"] == pytest.approx(np.mean(leave_one_out))
+
+
+def _plans(n_rows, seed):
+    """Rows of which 40 % take one of six standard values: such rows repeat naturally."""
+    rng = np.random.RandomState(seed)
+    standard = rng.rand(n_rows) < 0.4
+    return pd.DataFrame({
+        "amount": np.where(standard, rng.choice([10.0, 20.0, 50.0], n_rows),
+                           rng.gamma(2.0, 30.0, n_rows)),
+        "plan": rng.choice(["basic", "plus"], n_rows),
+    })
+
+
+def test_exact_copies_are_measured_against_the_natural_rate():
+    train, holdout = _plans(500, seed=0), _plans(500, seed=1)
+    fresh = privacy_scores(holdout, _plans(500, seed=2), train=train)
+    assert 0.3 < fresh["holdout_exact_copy_rate"] < 0.5
+    assert abs(fresh["exact_copy_rate"] - fresh["holdout_exact_copy_rate"]) < 0.08
+    copied = privacy_scores(holdout, train, train=train)
+    assert copied["exact_copy_rate"] == 1
+    assert copied["holdout_exact_copy_rate"] == fresh["holdout_exact_copy_rate"]
+    # more than 5 % of the holdout rows sit at distance 0: the threshold is 0, nothing is below
+    assert copied["too_close_rate"] == copied["too_close_reference"] == 0
 
 
 def test_privacy_needs_train(table_factory):

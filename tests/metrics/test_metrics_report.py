@@ -5,19 +5,21 @@ import json
 import re
 import subprocess
 import sys
+import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from skltab.metrics import column_fidelity, detection_auc, evaluate
+from skltab.metrics import CopyingWarning, column_fidelity, detection_auc, evaluate
 
 BASE = ["wasserstein", "jensen_shannon", "total_variation", "ks_statistic",
         "missing_rate_difference", "inverse_kl", "association_error", "correlation_distance",
         "detection_auc", "precision", "recall", "density", "coverage"]
 CLASSIFICATION = ["tstr_accuracy", "tstr_macro_f1", "tstr_roc_auc", "trtr_accuracy",
                   "trtr_macro_f1", "trtr_roc_auc", "utility_ratio"]
-PRIVACY = ["dcr_synthetic", "dcr_holdout", "dcr_ratio", "exact_copy_rate", "nndr",
-           "membership_inference_auc"]
+PRIVACY = ["dcr_synthetic", "dcr_holdout", "dcr_ratio", "too_close_rate", "too_close_reference",
+           "exact_copy_rate", "holdout_exact_copy_rate", "nndr", "membership_inference_auc"]
 
 
 @pytest.fixture
@@ -78,7 +80,7 @@ def test_details_without_rules_say_so(tables):
 
 def test_to_json(full_report):
     content = json.loads(full_report.to_json())
-    assert set(content) == {"summary", "columns", "pairs", "rules", "notes"}
+    assert set(content) == {"summary", "columns", "pairs", "rules", "notes", "warnings"}
     assert content["summary"]["inverse_kl"]["category"] == "fidelity"
     assert content["summary"]["detection_auc"]["value"] == pytest.approx(
         full_report.summary().loc["detection_auc", "value"])
@@ -127,3 +129,54 @@ def test_importing_the_metrics_does_not_import_matplotlib():
 def test_report_repr_shows_the_summary(full_report):
     assert "detection_auc" in repr(full_report)
     assert np.isfinite(full_report.summary()["value"]).all()
+
+
+@pytest.fixture
+def split(table_factory):
+    return {"train": table_factory(500, seed=0), "holdout": table_factory(500, seed=1)}
+
+
+def test_a_fresh_draw_raises_no_copying_warning(split, table_factory):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CopyingWarning)
+        report = evaluate(split["holdout"], table_factory(500, seed=2), train=split["train"])
+    assert report.warnings == []
+    assert "Warning" not in repr(report) and json.loads(report.to_json())["warnings"] == []
+
+
+def test_copies_of_the_training_rows_are_reported(split, tmp_path):
+    copies = split["train"].sample(frac=1, random_state=0)
+    with pytest.warns(CopyingWarning) as caught:
+        report = evaluate(split["holdout"], copies, train=split["train"])
+    assert [str(warning.message) for warning in caught] == report.warnings
+    assert len(report.warnings) == 2
+    assert report.warnings[0].startswith("too_close_rate is 1.000, more than 1.5 x "
+                                         "too_close_reference (0.0")
+    assert report.warnings[1].startswith("exact_copy_rate is 1.000, more than "
+                                         "holdout_exact_copy_rate (0.000) + 0.01")
+    assert f"Warning: {report.warnings[1]}" in repr(report)
+    assert json.loads(report.to_json())["warnings"] == report.warnings
+    page = report.to_html(tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "<h2>Warnings</h2>" in page and "too_close_rate is 1.000" in page
+    assert "exact_copy_rate is 1.000" in report._repr_html_()
+
+
+def test_near_copies_fool_detection_and_the_report_says_so(table_factory):
+    # copies with a little noise are not identical rows: the detector learns each one on the
+    # wrong side, and scores far below 0.5
+    real = table_factory(300, seed=0)
+    near_copies = real.sample(frac=1, random_state=1).reset_index(drop=True)
+    near_copies["x"] += 1e-3 * np.random.RandomState(0).normal(size=len(near_copies))
+    with pytest.warns(CopyingWarning, match="below 0.45: the synthetic rows likely copy real "
+                                            "rows; look at the privacy metrics"):
+        report = evaluate(real, near_copies)
+    assert report.summary().loc["detection_auc", "value"] < 0.45
+    assert "evaluate with train=" in report.warnings[0]
+
+
+def test_a_table_repeating_one_row_is_detected_and_the_folds_are_noted(table_factory):
+    real = table_factory(300, seed=0)
+    collapsed = pd.concat([real.iloc[[7]]] * 300, ignore_index=True)
+    report = evaluate(real, collapsed)
+    assert report.summary().loc["detection_auc", "value"] > 0.9
+    assert any("identical rows could not be kept in one fold" in note for note in report.notes)
