@@ -96,8 +96,7 @@ def privacy_from_pair(pair):
         "too_close_rate": float(np.mean(
             to_train[:, 0] < np.percentile(holdout_to_train, TOO_CLOSE_PERCENTILE))),
         "too_close_reference": _leave_one_out_too_close(holdout_to_train),
-        "exact_copy_rate": exact_copy_rate(pair),
-        "holdout_exact_copy_rate": exact_copy_rate(pair, "real"),
+        **exact_copy_rates(pair),
         "nndr": nndr,
         "membership_inference_auc": float(roc_auc_score(is_member, -to_synthetic)),
     }
@@ -131,10 +130,13 @@ def _leave_one_out_too_close(distances):
     return float(np.mean(ordered < thresholds))
 
 
-def exact_copy_rate(pair, table="synthetic"):
-    """Share of the rows of ``table`` equal to some training row in every compared column."""
+def exact_copy_rates(pair):
+    """``exact_copy_rate`` and ``holdout_exact_copy_rate``: shares of the synthetic and of
+    the holdout rows equal to some training row in every compared column."""
     train = _row_hashes(pair.encoded("train"))
-    return float(np.isin(_row_hashes(pair.encoded(table)), train).mean())
+    return {f"{prefix}exact_copy_rate": float(np.isin(_row_hashes(pair.encoded(table)),
+                                                      train).mean())
+            for prefix, table in (("", "synthetic"), ("holdout_", "real"))}
 
 
 def _row_hashes(encoded):
