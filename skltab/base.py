@@ -255,7 +255,18 @@ class BaseSynthesizer(SynthesizerMixin, BaseEstimator):
             yield self._to_output(pd.concat(pending))
 
     def _generate(self, n_samples, conditions, rng):
-        """Yield finished tables, one per seeded block of rows."""
+        """Yield finished tables, one per seeded block of rows.
+
+        A synthesizer with a ``privacy_guard`` parameter that is on and a fitted
+        ``privacy_guard_`` draws each block through the guard (rows too close to a training
+        row are drawn again, from the block's generator) and counts what it did in
+        ``privacy_guard_report_``.
+        """
+        guard = getattr(self, "privacy_guard_", None)
+        if not getattr(self, "privacy_guard", False):
+            guard = None
+        if guard is not None:
+            self.privacy_guard_report_ = guard.new_report()
         start = 0
         with progress_bar(n_samples, self.verbose, f"{type(self).__name__}.sample") as bar:
             for size in block_sizes(n_samples, self._seed_block_size):
@@ -263,10 +274,17 @@ class BaseSynthesizer(SynthesizerMixin, BaseEstimator):
                 block_conditions = None
                 if conditions is not None:
                     block_conditions = conditions.iloc[start : start + size].reset_index(drop=True)
-                block = self._sample(size, conditions=block_conditions, random_state=block_rng)
+                if guard is None:
+                    block = self._sample(size, conditions=block_conditions,
+                                         random_state=block_rng)
+                else:
+                    block = guard.sample(self._sample, size, block_conditions, block_rng,
+                                         self.privacy_guard_report_)
                 yield self._finish_block(block, size, block_conditions, start)
                 start += size
                 bar.update(size)
+        if guard is not None:
+            guard.warn(self.privacy_guard_report_, type(self).__name__)
 
     def _finish_block(self, block, size, conditions, start):
         missing = [c for c in self.modelled_columns_ if c not in block.columns]

@@ -11,13 +11,28 @@ from sklearn.utils.validation import _check_sample_weight
 
 from ..base import BaseSynthesizer
 from ..metadata import EncodedTable, TableEncoder
+from ..utils._early_stopping import EarlyStopping, split_rows
 from ..utils._random import block_sizes, draw_seed
 from ..utils._torch import import_torch, resolve_device, seeded_torch, torch_generator
 
 __all__ = ["MaskedDiffusionSynthesizer"]
 
-#: Optimizer steps that ``epochs="auto"`` aims at, whatever the table's size.
-_AUTO_UPDATES = 10_000
+#: ``epochs="auto"``: optimizer steps per cell (row x column) of the training rows, and the
+#: fewest and most steps.
+_STEPS_PER_CELL = 0.3
+_MIN_STEPS = 250
+_MAX_STEPS = 10_000
+#: ``n_iter_no_change="auto"``: patience of at least this many time constants of the weight
+#: average (``1 / (1 - ema_decay)`` steps), which the validation loss lags behind.
+_PATIENCE_TIME_CONSTANTS = 3
+_MIN_PATIENCE = 10
+#: Early stopping: rows of the validation loss (the validation rows repeated, each time with
+#: other fixed noise, so that the loss is precise enough to compare epochs), and optimizer
+#: steps between two validation losses.
+_VALIDATION_DRAWS = 1024
+_VALIDATION_STEPS = 20
+#: Rows sampled (with the full sampler) by each privacy check of early stopping.
+_CHECK_ROWS = 256
 #: Rows drawn from the model after training to learn the quantile matching.
 _MATCHING_ROWS = 4096
 #: Times per row, and the fixed seed, of the Monte-Carlo bound in :meth:`score`.
@@ -68,8 +83,12 @@ class MaskedDiffusionSynthesizer(BaseSynthesizer):
         Weight of the categorical (cross-entropy) term against the numeric (squared noise
         error) term of the loss.
     epochs : int or "auto", default="auto"
-        Passes over the table in :meth:`fit`. ``"auto"`` picks enough epochs for about 10,000
-        optimizer steps, whatever the table's size.
+        Most passes over the training rows in :meth:`fit` (early stopping may stop sooner).
+        ``"auto"`` derives the budget from the table: ``0.3 * n_rows * n_columns``
+        optimizer steps (rows after the validation split, modelled columns), at least 250
+        and at most 10,000, as epochs of ``batch_size`` rows. On a few hundred rows this is
+        a few hundred epochs, where a much larger budget starts to reproduce training rows;
+        on 30,000 rows of 15 columns, about 95 epochs.
     batch_size : int, default=256
         Rows per optimizer step.
     learning_rate : float, default=2e-3
@@ -83,13 +102,23 @@ class MaskedDiffusionSynthesizer(BaseSynthesizer):
         Decay of the exponential moving average of the weights; the average samples.
     max_grad_norm : float or None, default=1.0
         Gradients are clipped to this norm; None does not clip.
-    early_stopping : bool, default=False
-        Whether to hold out ``validation_fraction`` of the rows and stop when their loss has
-        not improved for ``n_iter_no_change`` epochs, keeping the best epoch's weights.
+    early_stopping : bool, default=True
+        Whether to hold out ``validation_fraction`` of the rows (never trained on) and stop
+        when their loss has not improved for ``n_iter_no_change`` epochs, or when a privacy
+        check fails, keeping the best weights (see Notes). A table too small for 10
+        validation rows trains the whole budget on every row.
     validation_fraction : float, default=0.1
         Share of rows held out when ``early_stopping`` is True.
-    n_iter_no_change : int, default=10
-        Patience of early stopping, in epochs.
+    n_iter_no_change : int or "auto", default="auto"
+        Patience of early stopping, in epochs. ``"auto"``: 10 epochs, and at least
+        ``3 / (1 - ema_decay)`` optimizer steps (600 at the default), since the validation
+        loss is that of the weight average, which lags the weights.
+    privacy_guard : bool, default=True
+        Whether :meth:`sample` draws again the rows closer to a real row than 95 % of real
+        rows are to their closest other real row (see Notes). It is learned in :meth:`fit`
+        from every row given (held-out ones included) and keeps the
+        training rows in the fitted model; setting it to False after fitting turns the
+        redraws off (the rows stay in the model until the next fit).
     n_sampling_steps : int, default=25
         Steps of the reverse process in :meth:`sample`; fewer is faster (the cost of
         sampling is proportional), more can be a little more faithful.
@@ -140,9 +169,26 @@ class MaskedDiffusionSynthesizer(BaseSynthesizer):
         The quantile matching of numeric marginals (None when ``quantile_matching=False``).
     history_ : list of dict
         One dict per epoch: ``epoch``, ``loss``, ``numeric_loss``, ``categorical_loss``,
-        ``learning_rate``, ``seconds`` and, with early stopping, ``validation_loss``.
+        ``learning_rate``, ``seconds`` and, with early stopping, ``validation_loss``; the
+        epochs of a privacy check add its ``too_close_rate``. The validation loss is
+        computed about every 20 optimizer steps (every epoch on larger tables) and after
+        the last epoch.
     n_iter_ : int
         Epochs run (by :meth:`fit` and :meth:`partial_fit`).
+    stopping_reason_ : str
+        Why :meth:`fit` stopped: ``"n_iter_no_change"`` (the validation loss stopped
+        improving), ``"privacy"`` (a privacy check failed) or ``"max_epochs"`` (the budget
+        ran out, or there was no early stopping; also after :meth:`partial_fit`).
+    best_epoch_ : int
+        Epoch of the weights kept (the last epoch without early stopping).
+    privacy_guard_ : PrivacyGuard or None
+        The training rows in distance space and the threshold of the privacy guard (None
+        with ``privacy_guard=False`` or a table with only text columns).
+    privacy_guard_report_ : dict
+        What the guard did in the last :meth:`sample` or :meth:`iter_samples` call:
+        ``n_samples``, ``n_too_close`` (rows too close at their first draw), ``n_redraws``
+        (rows drawn again), ``n_remaining`` (too close after every redraw, kept) and
+        ``threshold``. Defined once the guard has sampled.
     n_updates_ : int
         Optimizer steps taken.
     metadata_ : TableMetadata
@@ -162,6 +208,31 @@ class MaskedDiffusionSynthesizer(BaseSynthesizer):
 
     Notes
     -----
+    Early stopping and the privacy check: with ``early_stopping=True`` the validation rows
+    are never trained on. Their loss (under the weight average, each row repeated with
+    other fixed noise up to 1,024 draws, so that epochs compare on more than noise) is
+    computed about every 20 optimizer steps. About 10 times over the budget, and when
+    training stops, 256 rows are sampled from the weight average with the full sampler and
+    compared with the real rows in the distance space of
+    :func:`skltab.metrics.privacy_scores`: for each row, its distance to the closest
+    training row over its distance to the closest validation row. If more than 15 % of the
+    sampled rows (about 5 % expected) have a ratio below the 5th percentile of the training
+    rows' own ratios (each without itself), training stops, and the weights kept are the
+    best as of the last check that passed. The ratio, unlike the plain distance, does not
+    take a model that is still narrower than the data for one that copies.
+
+    The privacy guard learns its threshold in :meth:`fit`, from all the rows given: the 5th
+    percentile of each row's distance to the closest other row. :meth:`sample` draws the
+    rows closer than that again, up to 5 times, from the same seeded generator, so the rows
+    still depend only on the seed and not on ``chunk_size``; the requested number of rows
+    is always returned, and rows still too close are kept, counted in
+    ``privacy_guard_report_`` and reported by a warning. Conditioned rows are drawn again
+    under their conditions. Distances ignore free-text columns. The guard keeps the
+    training rows (float32, one value per numeric column, missing indicator and category
+    up to 50 per column: about 4 bytes x rows x those columns), so a fitted model, and its
+    pickle, contains the training rows: use ``privacy_guard=False`` for a model that
+    leaves the premises.
+
     Randomness: ``fit`` seeds torch's global generators from ``random_state`` inside a
     context that restores them, so the same integer ``random_state`` gives the same model on
     the same machine and thread count. Sampling draws every random number from a CPU
@@ -203,7 +274,8 @@ class MaskedDiffusionSynthesizer(BaseSynthesizer):
         "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "privacy_guard": ["boolean"],
         "n_sampling_steps": [Interval(Integral, 1, None, closed="left")],
         "unmasking": [StrOptions({"random", "confidence"})],
         "temperature": [Interval(Real, 0, None, closed="neither")],
@@ -231,9 +303,10 @@ class MaskedDiffusionSynthesizer(BaseSynthesizer):
         lr_schedule="cosine",
         ema_decay=0.995,
         max_grad_norm=1.0,
-        early_stopping=False,
+        early_stopping=True,
         validation_fraction=0.1,
-        n_iter_no_change=10,
+        n_iter_no_change="auto",
+        privacy_guard=True,
         n_sampling_steps=25,
         unmasking="random",
         temperature=1.0,
@@ -261,6 +334,7 @@ class MaskedDiffusionSynthesizer(BaseSynthesizer):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
+        self.privacy_guard = privacy_guard
         self.n_sampling_steps = n_sampling_steps
         self.unmasking = unmasking
         self.temperature = temperature
@@ -273,15 +347,30 @@ class MaskedDiffusionSynthesizer(BaseSynthesizer):
 
     # -- fitting ---------------------------------------------------------------------------
     def _fit(self, table):
+        from .._privacy_guard import PrivacyGuard
+
         rows = self._initialize(table)
         seed = draw_seed(self.random_state_)
         request = getattr(self, "_partial_fit_request", None)
         if request is not None:
             self._train(rows, request, self._settings(1, "none"), seed)
+            self.privacy_guard_ = (PrivacyGuard().fit(table, None, self.metadata_)
+                                   if self.privacy_guard else None)
             return
-        train, validation = self._split(rows, seed)
-        epochs = self._n_epochs(len(train.codes))
-        self._train(train, None, self._settings(epochs, self.lr_schedule), seed, validation)
+        train, validation = split_rows(len(table), self.validation_fraction,
+                                       self.early_stopping, seed)
+        epochs = self._n_epochs(len(train), table.shape[1])
+        monitor, validation_rows = None, None
+        if validation is not None:
+            check = PrivacyGuard().fit(table.iloc[train], table.iloc[validation],
+                                       self.metadata_)
+            monitor = self._early_stopping(epochs, len(train), check, seed)
+            draws = np.tile(validation, math.ceil(_VALIDATION_DRAWS / len(validation)))
+            validation_rows = _take(rows, draws)
+        self._train(_take(rows, train), None, self._settings(epochs, self.lr_schedule), seed,
+                    validation_rows, monitor, self._validation_every(len(train)))
+        self.privacy_guard_ = (PrivacyGuard().fit(table, None, self.metadata_)
+                               if self.privacy_guard else None)
 
     def partial_fit(self, X, y=None, sample_weight=None):
         """Train one more epoch on ``X``, from the current weights, with optional row weights.
@@ -354,25 +443,43 @@ class MaskedDiffusionSynthesizer(BaseSynthesizer):
                 f"n_heads={self.n_heads} for the transformer denoiser."
             )
 
-    def _split(self, rows, seed):
-        """Training and validation rows (None without early stopping)."""
-        if not self.early_stopping:
-            return rows, None
-        n_rows = len(rows.codes)
-        n_validation = max(1, round(self.validation_fraction * n_rows))
-        if n_validation >= n_rows:
-            raise ValueError(
-                f"early_stopping needs rows to train on: validation_fraction="
-                f"{self.validation_fraction} of {n_rows} rows leaves none."
-            )
-        order = np.random.RandomState(seed).permutation(n_rows)
-        return _take(rows, order[n_validation:]), _take(rows, order[:n_validation])
+    def _steps_per_epoch(self, n_rows):
+        return math.ceil(n_rows / min(self.batch_size, n_rows))
 
-    def _n_epochs(self, n_rows):
+    def _n_epochs(self, n_rows, n_columns):
+        """The epoch budget of :meth:`fit` on ``n_rows`` training rows."""
         if self.epochs != "auto":
             return self.epochs
-        steps_per_epoch = math.ceil(n_rows / min(self.batch_size, n_rows))
-        return math.ceil(_AUTO_UPDATES / steps_per_epoch)
+        steps = min(max(_STEPS_PER_CELL * n_rows * n_columns, _MIN_STEPS), _MAX_STEPS)
+        return math.ceil(steps / self._steps_per_epoch(n_rows))
+
+    def _validation_every(self, n_rows):
+        """Epochs between two validation losses: about ``_VALIDATION_STEPS`` steps."""
+        return math.ceil(_VALIDATION_STEPS / self._steps_per_epoch(n_rows))
+
+    def _patience(self, n_rows):
+        if self.n_iter_no_change != "auto":
+            return self.n_iter_no_change
+        steps = _PATIENCE_TIME_CONSTANTS / (1 - self.ema_decay)
+        return max(_MIN_PATIENCE, math.ceil(steps / self._steps_per_epoch(n_rows)))
+
+    def _early_stopping(self, epochs, n_rows, guard, seed):
+        """The early stopping of :meth:`fit`, with a privacy check of the weight average."""
+        def snapshot():
+            return [{k: v.clone() for k, v in model.state_dict().items()}
+                    for model in (self.model_, self.ema_model_)]
+
+        def restore(state):
+            self.model_.load_state_dict(state[0])
+            self.ema_model_.load_state_dict(state[1])
+
+        def privacy_check():
+            numeric, codes = self._draw_rows(self._unknown(_CHECK_ROWS),
+                                             np.random.RandomState(seed), matching=False)
+            return guard.check(self._decode(numeric, codes))
+
+        return EarlyStopping(self._patience(n_rows), epochs, snapshot, restore,
+                             None if guard is None else privacy_check)
 
     def _settings(self, epochs, schedule):
         from ._training import TrainingSettings
@@ -381,11 +488,13 @@ class MaskedDiffusionSynthesizer(BaseSynthesizer):
             epochs=epochs, batch_size=self.batch_size, learning_rate=self.learning_rate,
             schedule=schedule, max_grad_norm=self.max_grad_norm, ema_decay=self.ema_decay,
             categorical_weight=self.categorical_loss_weight,
-            n_iter_no_change=self.n_iter_no_change if self.early_stopping else None,
         )
 
-    def _train(self, rows, request, settings, seed, validation=None):
-        """Run the training loop on model-space rows, then refresh the quantile matching."""
+    def _train(self, rows, request, settings, seed, validation=None, monitor=None,
+               validation_every=1):
+        """Run the training loop on model-space rows (with early stopping by ``monitor`` on
+        the ``validation`` rows, every ``validation_every`` epochs), then refresh the
+        quantile matching."""
         import torch
 
         from ._training import Trainer
@@ -402,10 +511,13 @@ class MaskedDiffusionSynthesizer(BaseSynthesizer):
         generator = torch.Generator().manual_seed(seed)
         with seeded_torch(seed):
             history = trainer.run(tensors, weights, settings, generator, validation,
-                                  first_epoch=self.n_iter_)
+                                  first_epoch=self.n_iter_, monitor=monitor,
+                                  validation_every=validation_every)
         self.n_updates_ = trainer.n_updates
         self.history_ = self.history_ + history
         self.n_iter_ += len(history)
+        self.stopping_reason_ = "max_epochs" if monitor is None else monitor.reason
+        self.best_epoch_ = self.n_iter_ if monitor is None else monitor.best_epoch
         self._fit_matcher(seed)
 
     def _optimizer(self):
@@ -497,9 +609,9 @@ class MaskedDiffusionSynthesizer(BaseSynthesizer):
             codes[:, k] = mask_of(name)
         return numeric, codes
 
-    def _draw_rows(self, known, random_state):
+    def _draw_rows(self, known, random_state, matching=True):
         """Sample model-space rows given the known cells; return quantile-normal values and
-        codes as NumPy arrays."""
+        codes as NumPy arrays (after the quantile matching, if any and ``matching``)."""
         import torch
 
         from ._process import Known
@@ -516,7 +628,7 @@ class MaskedDiffusionSynthesizer(BaseSynthesizer):
                 unmasking=self.unmasking, generator=generator,
             )
         numeric, codes = numeric.cpu().numpy(), codes.cpu().numpy()
-        if self.quantile_matching and self.matcher_ is not None:
+        if matching and self.quantile_matching and self.matcher_ is not None:
             numeric = self.matcher_.transform(numeric, ~known.numeric)
         return numeric, codes
 

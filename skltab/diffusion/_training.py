@@ -1,6 +1,7 @@
 """The training loop: AdamW steps on weighted rows, with a learning-rate schedule, gradient
 clipping, an exponential moving average (EMA) of the weights, a guard against non-finite
-losses, optional early stopping on validation rows, a progress bar and a history.
+losses, optional early stopping on validation rows (``skltab.utils._early_stopping``), a
+progress bar and a history.
 """
 
 import logging
@@ -42,9 +43,6 @@ class TrainingSettings:
         Decay of the EMA of the weights (0 copies the weights).
     categorical_weight : float
         Weight of the categorical term of the loss.
-    n_iter_no_change : int or None
-        With validation rows, stop after this many epochs without a better validation loss
-        and keep the EMA weights of the best epoch; None trains every epoch.
     """
 
     epochs: int
@@ -54,7 +52,6 @@ class TrainingSettings:
     max_grad_norm: float
     ema_decay: float
     categorical_weight: float
-    n_iter_no_change: int = None
 
 
 class Trainer:
@@ -84,36 +81,34 @@ class Trainer:
         self.n_updates = n_updates
         self.verbose = verbose
 
-    def run(self, rows, weights, settings, generator, validation=None, first_epoch=0):
-        """Train for ``settings.epochs`` epochs; return one history dict per epoch."""
+    def run(self, rows, weights, settings, generator, validation=None, first_epoch=0,
+            monitor=None, validation_every=1):
+        """Train for ``settings.epochs`` epochs, or until ``monitor`` (an ``EarlyStopping``
+        fed with the loss of the ``validation`` rows, every ``validation_every`` epochs and
+        after the last) stops it and puts back the state it keeps; return one history dict
+        per epoch."""
         batch_size = min(settings.batch_size, len(rows))
         steps_per_epoch = math.ceil(len(rows) / batch_size)
         total_steps = settings.epochs * steps_per_epoch
-        history, best, best_state, stale = [], math.inf, None, 0
+        history = []
         with progress_bar(settings.epochs, self.verbose, "MaskedDiffusionSynthesizer.fit") as bar:
             for epoch in range(settings.epochs):
                 start = time.perf_counter()
                 record = self._epoch(rows, weights, settings, generator, batch_size,
                                      epoch * steps_per_epoch, total_steps)
                 record = {"epoch": first_epoch + epoch + 1, **record}
-                if validation is not None:
+                stop = False
+                last = epoch + 1 == settings.epochs
+                if validation is not None and ((epoch + 1) % validation_every == 0 or last):
                     record["validation_loss"] = self.validation_loss(validation, settings)
+                    stop = monitor is not None and monitor.update(record)
                 record["seconds"] = time.perf_counter() - start
                 history.append(record)
                 self._report(record, bar)
-                if validation is None or settings.n_iter_no_change is None:
-                    continue
-                if record["validation_loss"] < best:
-                    best, stale = record["validation_loss"], 0
-                    best_state = {k: v.clone() for k, v in self.ema_model.state_dict().items()}
-                else:
-                    stale += 1
-                if stale >= settings.n_iter_no_change:
-                    logger.info("Early stopping after epoch %d: no better validation loss "
-                                "for %d epochs.", record["epoch"], stale)
+                if stop:
                     break
-        if best_state is not None:
-            self.ema_model.load_state_dict(best_state)
+        if monitor is not None:
+            monitor.finish()
         return history
 
     def _epoch(self, rows, weights, settings, generator, batch_size, step, total_steps):

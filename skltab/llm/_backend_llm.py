@@ -222,7 +222,7 @@ def field_facts(base, column, values, categories):
     """
     facts = {"name": base["name"], "kind": base["kind"], "missing_rate":
              round(base["missing_rate"], 4)}
-    for key in ("bounds", "decimals", "unit"):
+    for key in ("bounds", "decimals", "unit", "values", "step", "step_offset"):
         if base.get(key) is not None:
             facts[key] = base[key]
     if base["kind"] == "datetime" and column.min is not None:

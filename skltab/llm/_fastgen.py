@@ -16,6 +16,7 @@ from .. import __version__
 from ..base import BaseSynthesizer, InputFormat
 from ..metadata import TableMetadata
 from ..metadata._dtypes import timestamp_to_number
+from ..metadata._grain import GRAIN_FIELDS
 from ..metadata._infer import numeric_values
 from ..utils._random import draw_seed
 from . import _spec_runtime
@@ -236,7 +237,8 @@ class FastGenSynthesizer(BaseSynthesizer):
         return {name: text for name, text in descriptions.items() if name in table}
 
     def _base_field(self, column, values, n_rows):
-        """The field spec without its distribution: kind, missing rate, bounds, rounding."""
+        """The field spec without its distribution: kind, missing rate, bounds, rounding, and
+        the column's ``values`` or grain (``step``, ``step_offset``)."""
         base = {"name": column.name, "kind": column.kind}
         if n_rows:
             present = _present(values)
@@ -247,6 +249,8 @@ class FastGenSynthesizer(BaseSynthesizer):
             base["bounds"] = _bounds(column, values)
             if column.kind == "continuous":
                 base["decimals"] = column.decimals
+            base.update({key: getattr(column, key) for key in GRAIN_FIELDS
+                         if getattr(column, key, None) is not None})
             if column.kind == "datetime":
                 if column.datetime_unit is None:
                     raise ValueError(f"Datetime column {column.name!r} needs a datetime_unit "

@@ -51,7 +51,9 @@ _POSITIVE = ("scale", "sigma", "shape", "a", "b", "df", "n")
 _LIST_PARAMS = ("weights", "means", "scales", "quantiles", "levels")
 _TOP_KEYS = ("format", "version", "fields", "dependence", "metadata", "id_seed")
 _FIELD_KEYS = ("name", "kind", "missing_rate", "distribution", "bounds", "decimals", "unit",
-               "description")
+               "values", "step", "step_offset", "description")
+#: Kinds of the fields that may take a set of ``values`` or a grain (``step``).
+GRAIN_KINDS = ("continuous", "integer")
 _DISTRIBUTION_KEYS = {
     "categorical": ("family", "categories", "probabilities"),
     "markov": ("family", "vocabulary", "start", "transitions", "max_words"),
@@ -164,8 +166,10 @@ def validate_field(field):
     distribution = field["distribution"]
     if not isinstance(distribution, dict):
         raise SpecError(f"{where}: distribution must be an object with a 'family'.")
-    family = _choice(distribution.get("family"), f"{where}: distribution.family",
-                     FAMILIES_OF_KIND[kind])
+    families = FAMILIES_OF_KIND[kind]
+    if field.get("values") is not None and "categorical" not in families:
+        families += ("categorical",)
+    family = _choice(distribution.get("family"), f"{where}: distribution.family", families)
     if family == "categorical":
         _check_categorical(distribution, kind, field.get("bounds"), where)
     elif family == "markov":
@@ -198,6 +202,39 @@ def _check_numeric_keys(field, kind, where):
         _choice(field.get("unit"), f"{where}: unit", DATETIME_UNITS)
     elif field.get("unit") is not None:
         raise SpecError(f"{where}: 'unit' applies to datetime fields only.")
+    _check_grain(field, kind, bounds, where)
+
+
+def _check_grain(field, kind, bounds, where):
+    """``values`` (the only values of the field) or ``step`` and ``step_offset`` (its grain)."""
+    given = [key for key in ("values", "step", "step_offset") if field.get(key) is not None]
+    if not given:
+        return
+    if kind not in GRAIN_KINDS:
+        raise SpecError(f"{where}: {given} apply to continuous and integer fields only.")
+    check = _integer if kind == "integer" else _number
+    low, high = bounds if bounds is not None else (-math.inf, math.inf)
+    if field.get("values") is not None:
+        if field.get("step") is not None or field.get("step_offset") is not None:
+            raise SpecError(f"{where}: give values or step, not both.")
+        values = field["values"]
+        if not isinstance(values, list) or not 1 <= len(values) <= MAX_VOCABULARY:
+            raise SpecError(f"{where}: values must be a list of 1 to {MAX_VOCABULARY} numbers.")
+        numbers = [check(value, f"{where}: values") for value in values]
+        if any(b <= a for a, b in zip(numbers, numbers[1:])):
+            raise SpecError(f"{where}: values must increase strictly.")
+        if not any(low <= v <= high for v in numbers):
+            raise SpecError(f"{where}: no value lies within the bounds {bounds}.")
+        return
+    if field.get("step") is None:
+        raise SpecError(f"{where}: step_offset needs a step.")
+    step = check(field["step"], f"{where}: step")
+    offset = check(field.get("step_offset", 0), f"{where}: step_offset")
+    if step <= 0:
+        raise SpecError(f"{where}: step must be > 0; got {step}.")
+    if bounds is not None and math.floor((high - offset) / step + _TOLERANCE) < math.ceil(
+            (low - offset) / step - _TOLERANCE):
+        raise SpecError(f"{where}: no multiple of step {step} lies within the bounds {bounds}.")
 
 
 def _check_params(family, params, kind, where):

@@ -113,9 +113,11 @@ def _candidates(base, sample, values):
                 yield from _positive(positive, loc)
         if base["kind"] == "integer":
             yield from _count_candidates(sample, low)
+        if base["kind"] == "integer" or base.get("values") is not None:
             distinct, counts = np.unique(values, return_counts=True)
+            number = int if base["kind"] == "integer" else float
             if 1 < len(distinct) <= MAX_PMF_VALUES:
-                yield {"family": "categorical", "categories": [int(v) for v in distinct],
+                yield {"family": "categorical", "categories": [number(v) for v in distinct],
                        "probabilities": (counts / counts.sum()).tolist()}, len(distinct) - 1
 
 

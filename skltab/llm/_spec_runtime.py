@@ -284,15 +284,45 @@ COUNT_FAMILIES = {"poisson": _poisson_log_pmf, "negative_binomial": _negative_bi
 
 # ------------------------------------------------------------------------------ marginals
 def field_step(field):
-    """Rounding step of a numeric field: 1 for integers and datetimes, 10**-decimals, or 0."""
+    """Rounding step of a numeric field: its grain ``step``, 1 for integers and datetimes,
+    10**-decimals, or 0."""
+    if field.get("step") is not None:
+        return float(field["step"])
     if field["kind"] in ("integer", "datetime"):
         return 1.0
     decimals = field.get("decimals")
     return 0.0 if decimals is None else 10.0 ** -decimals
 
 
+def field_values(field):
+    """The ``values`` of a numeric field within its bounds, sorted."""
+    values = np.asarray(field["values"], dtype=float)
+    low, high = field.get("bounds") or (-np.inf, np.inf)
+    return values[(values >= low) & (values <= high)]
+
+
+def on_grain(numbers, field):
+    """Numbers moved to the nearest value a field allows within its bounds: one of its
+    ``values``, or a point ``step_offset + k * step`` of its grain (as ``cast_column`` of
+    skltab's metadata does); unchanged without either."""
+    numbers = np.asarray(numbers, dtype=float)
+    if field.get("values") is not None:
+        allowed = field_values(field)
+        right = np.clip(np.searchsorted(allowed, numbers), 0, len(allowed) - 1)
+        left = np.maximum(right - 1, 0)
+        nearer_left = np.abs(numbers - allowed[left]) < np.abs(allowed[right] - numbers)
+        return np.where(nearer_left, allowed[left], allowed[right])
+    if field.get("step") is None:
+        return numbers
+    step, offset = float(field["step"]), float(field.get("step_offset", 0))
+    low, high = field.get("bounds") or (-np.inf, np.inf)
+    first, last = np.ceil((low - offset) / step - 1e-9), np.floor((high - offset) / step + 1e-9)
+    return offset + np.clip(np.rint((numbers - offset) / step), first, last) * step
+
+
 class ContinuousMarginal:
-    """A numeric field drawn through its quantile table, then rounded and kept in bounds.
+    """A numeric field drawn through its quantile table, then rounded (to its grain, if it
+    has a ``step``) and kept in bounds.
 
     The table holds the quantile function at ``QUANTILE_GRID_SIZE`` evenly spaced levels and
     is read by linear interpolation, so a draw costs a few arithmetic operations.
@@ -307,6 +337,7 @@ class ContinuousMarginal:
         self.name = field["name"]
         self.missing_rate = field.get("missing_rate", 0.0)
         self.step = field_step(field)
+        self.grain = field if field.get("step") is not None else None
         self.decimals = field.get("decimals") if field["kind"] == "continuous" else 0
         self.bounds = field.get("bounds")
         self.x, self.cdf_table = _continuous_table(field, self.step)
@@ -333,6 +364,8 @@ class ContinuousMarginal:
         values = low + (position - index) * (self.quantiles.take(index + 1) - low)
         tail = np.flatnonzero((index == 0) | (index == QUANTILE_GRID_SIZE - 1))
         values[tail] = np.interp(u[tail], self.cdf_table, self.x)
+        if self.grain is not None:
+            values = on_grain(values, self.grain)
         if self.decimals is not None:
             values = np.round(values, self.decimals)
         if self.bounds is not None:
@@ -527,9 +560,8 @@ def _discrete_table(field):
             values = np.empty(len(probabilities), dtype=object)
             values[:] = list(distribution["categories"])
             return values, probabilities
-        numbers = np.asarray(distribution["categories"], dtype=float)
-        order = np.argsort(numbers, kind="stable")
-        return numbers[order], probabilities[order]
+        return _on_grain_table(field, np.asarray(distribution["categories"], dtype=float),
+                               probabilities)
     params = distribution["params"]
     loc = int(params.get("loc", 0))
     bounds = field.get("bounds")
@@ -546,7 +578,29 @@ def _discrete_table(field):
         raise ValueError(f"Field {field['name']!r}: the {family} distribution puts no "
                          "probability within its bounds.")
     probabilities = np.exp(log_pmf - log_pmf.max())
-    return np.arange(low, high + 1, dtype=float), probabilities / probabilities.sum()
+    return _on_grain_table(field, np.arange(low, high + 1, dtype=float),
+                           probabilities / probabilities.sum())
+
+
+def _on_grain_table(field, numbers, probabilities):
+    """Sorted distinct values of a discrete numeric field, each number moved onto the
+    field's values or grain, with the probabilities of the numbers it gathers."""
+    values, inverse = np.unique(on_grain(numbers, field), return_inverse=True)
+    return values, np.bincount(inverse.ravel(), weights=probabilities, minlength=len(values))
+
+
+def _on_values(field):
+    """A field of ``values`` with a continuous family, as the categorical field it samples:
+    each value has the probability of the numbers nearer to it than to the others."""
+    allowed = field_values(field)
+    edges = np.concatenate([[-np.inf], (allowed[1:] + allowed[:-1]) / 2, [np.inf]])
+    continuous = ContinuousMarginal({k: v for k, v in field.items() if k != "values"})
+    masses = np.diff(continuous.cdf(edges))
+    if not masses.sum() > 0:
+        raise ValueError(f"Field {field['name']!r}: the distribution puts no probability "
+                         "near its values.")
+    return {**field, "distribution": {"family": "categorical", "categories": allowed.tolist(),
+                                      "probabilities": (masses / masses.sum()).tolist()}}
 
 
 class TextMarginal:
@@ -622,12 +676,17 @@ class TextMarginal:
 
 
 def compile_field(field):
-    """Return the marginal sampler of one validated field."""
+    """Return the marginal sampler of one validated field.
+
+    A numeric field with ``values`` draws only those values, whatever its family.
+    """
     family = field["distribution"]["family"]
     if family == "markov":
         return TextMarginal(field)
     if family == "categorical" or family in COUNT_FAMILIES:
         return DiscreteMarginal(field)
+    if field.get("values") is not None:
+        return DiscreteMarginal(_on_values(field))
     return ContinuousMarginal(field)
 
 

@@ -2,6 +2,8 @@
 
 from dataclasses import asdict, dataclass, field, fields
 
+from ._grain import check_grain
+
 KINDS = ("continuous", "integer", "categorical", "boolean", "datetime", "text", "id")
 NUMERIC_KINDS = ("continuous", "integer", "datetime")
 DISCRETE_KINDS = ("categorical", "boolean", "text")
@@ -41,6 +43,22 @@ class ColumnMetadata:
     id_template : str, default=None
         Pattern of string IDs: ``"9"`` a digit, ``"A"`` an upper-case letter, ``"a"`` a lower-case
         letter, any other character literal. ``None`` for integer IDs.
+    values : list of float or int, default=None
+        The only values a continuous or integer column takes (a discount in
+        ``[0, 5, 10, 15]``), kept sorted; generated numbers go to the nearest one within
+        ``[min, max]``. ``None`` when the column is not limited to a set.
+    step : float or int, default=None
+        Grain of a continuous or integer column: every value is ``step_offset + k * step``
+        for a whole ``k`` (amounts rounded to 100, integers in steps of 5); generated numbers
+        go to the nearest point of the grain within ``[min, max]``. Exclusive with ``values``.
+    step_offset : float or int, default=None
+        Where the grain of ``step`` starts; ``None`` means 0.
+
+    Raises
+    ------
+    ValueError
+        Naming the column, for an unknown kind, or ``values``, ``step`` or ``step_offset``
+        that do not fit the kind, the precision or the range.
     """
 
     name: str
@@ -57,12 +75,18 @@ class ColumnMetadata:
     datetime_format: str = None
     timezone: str = None
     id_template: str = None
+    values: list = field(default=None)
+    step: float = None
+    step_offset: float = None
 
     def __post_init__(self):
         if self.kind not in KINDS:
             raise ValueError(
                 f"Column {self.name!r}: unknown kind {self.kind!r}; expected one of {KINDS}."
             )
+        values = check_grain(self)
+        if values is not None:
+            self.values = values
 
     def to_dict(self):
         """Return the column's description as a JSON-compatible dict, without unset fields."""

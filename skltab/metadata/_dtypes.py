@@ -3,6 +3,8 @@
 import numpy as np
 import pandas as pd
 
+from ._grain import snap
+
 _EPOCH = pd.Timestamp("1970-01-01")
 
 
@@ -16,7 +18,10 @@ def pandas_dtype(column):
 
 
 def cast_column(series, column):
-    """Convert ``series`` to the real column's dtype, rounding numbers to its precision.
+    """Convert ``series`` to the real column's dtype, with numbers on its values or grain.
+
+    Numbers are moved to the nearest of the column's ``values`` or to its grain (``step``)
+    within its real range, then rounded to its precision.
 
     Parameters
     ----------
@@ -35,7 +40,9 @@ def cast_column(series, column):
     if column.kind == "datetime":
         return _cast_datetime(series, column)
     if column.kind in ("continuous", "integer"):
-        series = _round(pd.to_numeric(series).astype(float), column)
+        numbers = pd.to_numeric(series).astype(float)
+        series = _round(pd.Series(snap(numbers.to_numpy(), column), index=series.index,
+                                  name=series.name), column)
     return _astype(series, pandas_dtype(column), column.name)
 
 

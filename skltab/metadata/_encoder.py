@@ -139,8 +139,9 @@ class TableEncoder:
     def inverse_transform(self, encoded):
         """Decode model space back to a table with the real dtypes.
 
-        Numeric values are clipped to the real range and rounded to the real precision; NaN
-        becomes a missing value.
+        Numeric values are clipped to the real range, moved to the nearest of a column's
+        ``values`` or to its grain (``step``), and rounded to the real precision; NaN becomes
+        a missing value.
 
         Parameters
         ----------

@@ -1,11 +1,14 @@
 """Infer each column's kind and statistics from its values, never from its name."""
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 
 from ..utils._validation import check_table
 from ._column import KINDS, ColumnMetadata
 from ._dtypes import datetime_to_number
+from ._grain import infer_grain, with_grain_replaced
 from ._ids import id_template
 
 #: Fewest rows for a column of unique values to be taken as an ID rather than as data.
@@ -35,7 +38,8 @@ def infer_metadata(X, *, overrides=None):
         The real table.
     overrides : dict, default=None
         Per-column corrections: ``{column: kind}`` or ``{column: {field: value}}``, e.g.
-        ``{"zip": "categorical"}``. Statistics are computed for the overridden kind.
+        ``{"zip": "categorical"}`` or ``{"discount": {"values": None}}``. Statistics are
+        computed for the overridden kind.
 
     Returns
     -------
@@ -45,7 +49,18 @@ def infer_metadata(X, *, overrides=None):
     Raises
     ------
     ValueError
-        If the table is invalid or an override names an unknown column or kind.
+        If the table is invalid, an override names an unknown column, field or kind, or its
+        fields contradict each other.
+
+    Notes
+    -----
+    A continuous or integer column with at most ``MAX_VALUES`` (32) distinct values, each
+    seen ``MIN_ROWS_PER_VALUE`` (5) times or more on average, records them as ``values``.
+    Otherwise, when every value lies on a grain ``step_offset + k * step`` coarser than the
+    column's precision (``step`` at least 2 whole numbers, or 2 units of its last decimal),
+    and chance alone would have put its ``n`` distinct values on that grain with probability
+    ``(precision / step) ** (n - 1)`` of at most 1e-3, it records ``step`` (and
+    ``step_offset`` when the grain does not start at 0).
     """
     from ._table import TableMetadata
 
@@ -56,9 +71,7 @@ def infer_metadata(X, *, overrides=None):
         fields = dict(overrides.get(name, {}))
         kind = fields.pop("kind", None) or infer_kind(X[name])
         column = describe_column(X[name], kind)
-        for field_name, value in fields.items():
-            setattr(column, field_name, value)
-        columns.append(column)
+        columns.append(dataclasses.replace(column, **with_grain_replaced(fields)))
     return TableMetadata(columns)
 
 
@@ -76,6 +89,10 @@ def _normalize_overrides(overrides, columns):
                 f"overrides: column {name!r} has unknown kind {fields['kind']!r}; "
                 f"expected one of {KINDS}."
             )
+        unknown_fields = set(fields) - set(ColumnMetadata.__dataclass_fields__) - {"kind"}
+        if unknown_fields:
+            raise ValueError(f"overrides: column {name!r} has unknown metadata fields "
+                             f"{sorted(unknown_fields)}.")
         normalized[name] = fields
     return normalized
 
@@ -170,6 +187,7 @@ def _describe_number(values, column):
     column.min, column.max = _python_number(numbers.min()), _python_number(numbers.max())
     if column.kind == "continuous":
         column.decimals = _decimals(numbers)
+    infer_grain(numbers, column)
 
 
 def _as_float(values, name):

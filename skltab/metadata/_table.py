@@ -1,12 +1,14 @@
 """The metadata of a whole table."""
 
 import copy
+import dataclasses
 import json
 
 import pandas as pd
 
 from ._column import KINDS, ColumnMetadata
 from ._dtypes import cast_column
+from ._grain import GRAIN_FIELDS, GRAIN_KINDS, with_grain_replaced
 
 FORMAT_VERSION = 1
 
@@ -85,11 +87,20 @@ class TableMetadata:
         name : str
             Column name.
         **fields
-            New values of :class:`ColumnMetadata` fields, e.g. ``kind="categorical"``.
+            New values of :class:`ColumnMetadata` fields, e.g. ``kind="categorical"`` or
+            ``values=None``. Giving ``values`` drops the column's ``step`` and
+            ``step_offset``, giving ``step`` drops its ``values``, and a new kind other than
+            continuous and integer drops all three, unless they are given too.
 
         Returns
         -------
         self : TableMetadata
+
+        Raises
+        ------
+        ValueError
+            Naming the column, for unknown fields or kinds, or fields that contradict each
+            other (the column is then left unchanged).
         """
         column = self[name]
         unknown = set(fields) - set(ColumnMetadata.__dataclass_fields__)
@@ -98,8 +109,12 @@ class TableMetadata:
         if "kind" in fields and fields["kind"] not in KINDS:
             raise ValueError(f"Column {name!r}: unknown kind {fields['kind']!r}; expected one "
                              f"of {KINDS}.")
-        for key, value in fields.items():
-            setattr(column, key, value)
+        fields = with_grain_replaced(fields)
+        if fields.get("kind", column.kind) not in GRAIN_KINDS:
+            fields = {**dict.fromkeys(GRAIN_FIELDS), **fields}
+        updated = dataclasses.replace(column, **fields)
+        for key in fields:
+            setattr(column, key, getattr(updated, key))
         return self
 
     def check_columns(self, X, name="X"):

@@ -94,14 +94,7 @@ class TablePair:
         return self._encoded[name]
 
     def _encode(self, table, name):
-        try:
-            encoded = self.encoder.transform(table, unknown="mark")
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"{name}: {_failing_column(self.encoder, table)}{exc}") from exc
-        unseen = np.array([len(self.encoder.categories_[c]) + 1
-                           for c in self.encoder.discrete_columns_], dtype=np.int64)
-        discrete = np.where(encoded.discrete < 0, unseen, encoded.discrete)
-        return encoded._replace(discrete=discrete)
+        return encode_compared(self.encoder, table, name)
 
     def columns_of_kind(self, *kinds):
         """Compared columns whose kind is one of ``kinds``, in table order."""
@@ -134,6 +127,19 @@ class TablePair:
             logger.info(note)
         rows = np.random.RandomState(self.seed).choice(total, size=n_rows, replace=False)
         return np.sort(rows)
+
+
+def encode_compared(encoder, table, name):
+    """Encode ``table`` with a pair's ``encoder``, as :meth:`TablePair.encoded` does: a value
+    the real rows never hold gets its column's unseen code; errors name ``name``."""
+    try:
+        encoded = encoder.transform(table, unknown="mark")
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name}: {_failing_column(encoder, table)}{exc}") from exc
+    unseen = np.array([len(encoder.categories_[c]) + 1 for c in encoder.discrete_columns_],
+                      dtype=np.int64)
+    discrete = np.where(encoded.discrete < 0, unseen, encoded.discrete)
+    return encoded._replace(discrete=discrete)
 
 
 def resolve_metadata(metadata, reference):

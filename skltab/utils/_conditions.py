@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..metadata._dtypes import timestamp_to_number
+from ..metadata._grain import snap
 
 
 def check_conditions(conditions, n_samples, metadata):
@@ -30,7 +31,8 @@ def check_conditions(conditions, n_samples, metadata):
     ValueError
         For unknown or ID columns, a DataFrame of the wrong length, and values the real
         column could not hold: an unseen category, a number outside the real range, a
-        fraction in an integer column, a missing value in a column without missing values.
+        fraction in an integer column, a number off a column's ``values`` or ``step``, a
+        missing value in a column without missing values.
     """
     if conditions is None:
         return None
@@ -110,6 +112,14 @@ def _check_numbers(values, column):
         raise ValueError(
             f"conditions: column {name!r} value {values[outside].iloc[0]} is outside the "
             f"real range [{column.min}, {column.max}]."
+        )
+    off_grain = ~np.isclose(snap(numbers_, column), numbers_, rtol=1e-12, atol=0)
+    if off_grain.any():
+        allowed = f"values {column.values}" if column.values is not None else (
+            f"multiples of {column.step} from {column.step_offset or 0}")
+        raise ValueError(
+            f"conditions: column {name!r} value {values[off_grain].iloc[0]} is not one it "
+            f"takes; it takes only {allowed}."
         )
 
 

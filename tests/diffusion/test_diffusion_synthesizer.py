@@ -144,7 +144,8 @@ def test_missing_values_keep_their_rate_and_their_relation():
     x[(group == "often") & (rng.uniform(size=n) < 0.6)] = np.nan
     real = pd.DataFrame({"group": group, "x": x})
     synthesizer = MaskedDiffusionSynthesizer(hidden_dim=64, epochs=100, batch_size=100,
-                                             n_sampling_steps=10, random_state=0).fit(real)
+                                             early_stopping=False, n_sampling_steps=10,
+                                             random_state=0).fit(real)
     synthetic = synthesizer.sample(1000, random_state=0)
     missing = synthetic["x"].isna().groupby(synthetic["group"]).mean()
     assert abs(synthetic["x"].isna().mean() - real["x"].isna().mean()) < 0.08
@@ -156,7 +157,8 @@ def test_integer_bounded_and_skewed_columns_keep_their_shape():
     real = pd.DataFrame({"count": rng.poisson(2, 600), "share": rng.beta(0.5, 3, 600).round(4),
                          "amount": rng.lognormal(3, 1, 600).round(2)})
     synthesizer = MaskedDiffusionSynthesizer(hidden_dim=64, epochs=100, batch_size=100,
-                                             n_sampling_steps=50, random_state=0).fit(real)
+                                             early_stopping=False, n_sampling_steps=50,
+                                             random_state=0).fit(real)
     synthetic = synthesizer.sample(2000, random_state=0)
     assert synthetic.dtypes.equals(real.dtypes)
     assert synthetic["count"].between(real["count"].min(), real["count"].max()).all()
@@ -215,7 +217,8 @@ def test_temperature_sharpens_or_flattens_the_categories(fast):
     rng = np.random.RandomState(0)
     real = pd.DataFrame({"g": rng.choice(["u", "v", "w"], 300, p=[0.8, 0.15, 0.05]),
                          "x": rng.normal(size=300)})
-    synthesizer = MaskedDiffusionSynthesizer(**{**fast, "epochs": 30}, random_state=0)
+    synthesizer = MaskedDiffusionSynthesizer(**{**fast, "epochs": 30}, early_stopping=False,
+                                             random_state=0)
     synthesizer.fit(real)
 
     def shares(temperature):
@@ -247,7 +250,8 @@ def test_every_denoiser_lowers_the_loss(denoiser):
 
 
 def test_history_and_learning_rate_schedule(fast):
-    synthesizer = MaskedDiffusionSynthesizer(**{**fast, "epochs": 6}, random_state=0)
+    synthesizer = MaskedDiffusionSynthesizer(**{**fast, "epochs": 6}, early_stopping=False,
+                                             random_state=0)
     synthesizer.fit(_related_table(128))
     history = synthesizer.history_
     assert [record["epoch"] for record in history] == list(range(1, 7))
@@ -260,26 +264,38 @@ def test_history_and_learning_rate_schedule(fast):
     assert constant.history_[-1]["learning_rate"] == constant.learning_rate
 
 
-def test_auto_epochs_aim_at_a_number_of_steps():
+def test_auto_epochs_follow_the_size_of_the_table():
     synthesizer = MaskedDiffusionSynthesizer(batch_size=256)
-    assert synthesizer._n_epochs(1000) == 2500  # 4 steps per epoch, 10,000 steps
-    assert synthesizer._n_epochs(30) == 10_000
+    # 0.3 steps per cell: 1,000 rows x 10 columns is 3,000 steps, 4 per epoch.
+    assert synthesizer._n_epochs(1000, 10) == 750
+    assert synthesizer._n_epochs(30, 5) == 250  # at least 250 steps, one per epoch
+    assert synthesizer._n_epochs(100_000, 20) == 26  # at most 10,000 steps, 391 per epoch
+    assert synthesizer.set_params(epochs=7)._n_epochs(1000, 10) == 7
+
+
+def test_auto_patience_covers_the_lag_of_the_weight_average():
+    synthesizer = MaskedDiffusionSynthesizer(batch_size=100, ema_decay=0.995)
+    assert synthesizer._patience(1000) == 60  # 600 steps at 10 steps per epoch
+    assert synthesizer._patience(100_000) == 10
+    assert synthesizer.set_params(n_iter_no_change=3)._patience(1000) == 3
 
 
 def test_early_stopping_stops_and_records_validation_loss(fast):
     synthesizer = MaskedDiffusionSynthesizer(
-        **{**fast, "epochs": 200}, learning_rate=0.05, early_stopping=True,
-        n_iter_no_change=2, random_state=0,
+        **{**fast, "epochs": 200}, learning_rate=0.02, lr_schedule="constant",
+        early_stopping=True, n_iter_no_change=2, random_state=0,
     ).fit(_related_table(200))
-    assert synthesizer.n_iter_ < 200
-    assert all(np.isfinite(record["validation_loss"]) for record in synthesizer.history_)
+    assert synthesizer.n_iter_ < 200 and synthesizer.stopping_reason_ == "n_iter_no_change"
+    assert synthesizer.n_iter_ - synthesizer.best_epoch_ >= 2
+    losses = [r["validation_loss"] for r in synthesizer.history_ if "validation_loss" in r]
+    assert len(losses) >= 2 and np.all(np.isfinite(losses))
 
 
 def test_early_stopping_needs_training_rows(fast):
     synthesizer = MaskedDiffusionSynthesizer(**fast, early_stopping=True,
-                                             validation_fraction=0.9)
-    with pytest.raises(ValueError, match="validation_fraction"):
-        synthesizer.fit(_related_table(1).head(1))
+                                             validation_fraction=0.999)
+    with pytest.raises(ValueError, match="validation_fraction=0.999 of 100 rows"):
+        synthesizer.fit(_related_table(100))
 
 
 def test_non_finite_loss_stops_training_with_a_clear_error(fast):
@@ -434,3 +450,57 @@ def test_cpu_forward_chunks_do_not_change_the_rows(trained, monkeypatch):
     monkeypatch.setattr(_process, "CPU_FORWARD_ROWS", 64)
     chunked = synthesizer.sample(300, random_state=3)
     pd.testing.assert_frame_equal(chunked, whole)
+
+
+def test_default_fit_holds_out_rows_checks_privacy_and_says_why_it_stopped(fast):
+    real = _related_table(300)
+    synthesizer = MaskedDiffusionSynthesizer(**{**fast, "epochs": 20}, random_state=0).fit(real)
+    history = synthesizer.history_
+    every = synthesizer._validation_every(270)
+    evaluated = [record["epoch"] for record in history if "validation_loss" in record]
+    assert every > 1 and evaluated[:2] == [every, 2 * every]
+    assert evaluated[-1] == synthesizer.n_iter_
+    checked = [record["epoch"] for record in history if "too_close_rate" in record]
+    assert set(checked) <= set(evaluated) and checked[-1] == synthesizer.n_iter_
+    assert synthesizer.stopping_reason_ in ("max_epochs", "n_iter_no_change", "privacy")
+    best = min(record["validation_loss"] for record in history if "validation_loss" in record)
+    kept = next(r for r in history if r["epoch"] == synthesizer.best_epoch_)
+    assert kept["validation_loss"] <= best * 1.01 + 1e-12
+
+
+def test_a_failed_privacy_check_stops_training_and_keeps_the_checked_weights():
+    # A large model on 150 rows, fast weight average, no patience: it learns rows by heart.
+    rng = np.random.RandomState(0)
+    real = pd.DataFrame({"a": rng.normal(size=150).round(3), "b": rng.normal(size=150).round(3),
+                         "c": rng.choice(list("xyz"), 150)})
+    synthesizer = MaskedDiffusionSynthesizer(
+        hidden_dim=128, n_layers=2, epochs=400, batch_size=64, learning_rate=3e-3,
+        ema_decay=0.9, n_iter_no_change=10**6, n_sampling_steps=10, random_state=0).fit(real)
+    checks = [r for r in synthesizer.history_ if "too_close_rate" in r]
+    assert synthesizer.stopping_reason_ == "privacy" and synthesizer.n_iter_ < 400
+    assert checks[-1]["epoch"] == synthesizer.n_iter_ and checks[-1]["too_close_rate"] > 0.15
+    assert all(check["too_close_rate"] <= 0.15 for check in checks[:-1])
+    assert synthesizer.best_epoch_ <= checks[-2]["epoch"]
+
+
+def test_the_privacy_guard_redraws_close_rows_and_can_be_turned_off(fast):
+    real = _related_table(200)
+    synthesizer = MaskedDiffusionSynthesizer(**fast, random_state=0).fit(real)
+    rows = synthesizer.sample(400, random_state=0)
+    report = synthesizer.privacy_guard_report_
+    assert len(rows) == 400 and report["n_samples"] == 400
+    assert report["n_redraws"] >= report["n_too_close"]
+    assert synthesizer.privacy_guard_.too_close(rows).sum() == report["n_remaining"]
+    pd.testing.assert_frame_equal(rows, synthesizer.sample(400, random_state=0))
+    unguarded = MaskedDiffusionSynthesizer(**fast, privacy_guard=False, random_state=0).fit(real)
+    unguarded.sample(10)
+    assert unguarded.privacy_guard_ is None and not hasattr(unguarded, "privacy_guard_report_")
+
+
+def test_without_early_stopping_every_row_trains_the_whole_budget(fast):
+    synthesizer = MaskedDiffusionSynthesizer(**{**fast, "epochs": 4}, early_stopping=False,
+                                             random_state=0).fit(_related_table(200))
+    assert synthesizer.n_iter_ == 4 and synthesizer.stopping_reason_ == "max_epochs"
+    assert synthesizer.best_epoch_ == 4
+    assert "validation_loss" not in synthesizer.history_[0]
+    assert synthesizer.privacy_guard_.n_holdout_ == 0
