@@ -42,6 +42,8 @@ _SDV = "skltab.integrations.sdv.SDVSynthesizer"
 SYNTHESIZERS = {
     "independent": SynthesizerSpec("skltab.IndependentSynthesizer"),
     "fastgen": SynthesizerSpec("skltab.llm.FastGenSynthesizer"),
+    "diffusion": SynthesizerSpec("skltab.diffusion.MaskedDiffusionSynthesizer"),
+    "predllm": SynthesizerSpec("skltab.llm.PredLLMSynthesizer"),
     "sdv_gaussian_copula": SynthesizerSpec(_SDV, {"model": "gaussian_copula"}),
     "sdv_ctgan": SynthesizerSpec(_SDV, {"model": "ctgan"}),
     "sdv_tvae": SynthesizerSpec(_SDV, {"model": "tvae"}),
