@@ -99,9 +99,12 @@ class PrivacyGuard:
 
     def distances(self, table):
         """Distance from each row of ``table`` to its closest training row."""
+        return self._to_train(self._rows(table))
+
+    def _to_train(self, rows):
         from .metrics._space import nearest_distances
 
-        return nearest_distances(self._rows(table), self._train, 1)[:, 0]
+        return nearest_distances(rows, self._train, 1)[:, 0]
 
     def too_close(self, table):
         """Whether each row of ``table`` is closer to a training row than ``threshold_``."""
@@ -137,9 +140,7 @@ class PrivacyGuard:
             False when ``too_close_rate > MAX_TOO_CLOSE_RATE``.
         """
         rows = self._rows(table)
-        from .metrics._space import nearest_distances
-
-        ratios = self._ratios(nearest_distances(rows, self._train, 1)[:, 0], rows)
+        ratios = self._ratios(self._to_train(rows), rows)
         too_close = float(np.mean(ratios < self.ratio_threshold_))
         return {"too_close_rate": too_close}, too_close <= MAX_TOO_CLOSE_RATE
 
@@ -199,8 +200,8 @@ class PrivacyGuard:
         if report["n_remaining"]:
             warnings.warn(
                 f"{name}: {report['n_remaining']} of {report['n_samples']} sampled rows are "
-                f"still closer to a training row than {THRESHOLD_QUANTILE:.0%} of held-out "
-                f"real rows are (distance {report['threshold']:.3g}) after "
+                f"still closer to a real row than {1 - THRESHOLD_QUANTILE:.0%} of real rows "
+                f"are to the others (distance {report['threshold']:.3g}) after "
                 f"{MAX_REDRAW_ROUNDS} redraws; they are kept. See privacy_guard_report_.",
                 UserWarning, stacklevel=4,
             )

@@ -352,11 +352,17 @@ class MaskedDiffusionSynthesizer(BaseSynthesizer):
         rows = self._initialize(table)
         seed = draw_seed(self.random_state_)
         request = getattr(self, "_partial_fit_request", None)
-        if request is not None:
+        if request is None:
+            self._fit_within_budget(table, rows, seed)
+        else:
             self._train(rows, request, self._settings(1, "none"), seed)
-            self.privacy_guard_ = (PrivacyGuard().fit(table, None, self.metadata_)
-                                   if self.privacy_guard else None)
-            return
+        self.privacy_guard_ = (PrivacyGuard().fit(table, None, self.metadata_)
+                               if self.privacy_guard else None)
+
+    def _fit_within_budget(self, table, rows, seed):
+        """Train for the epoch budget, with early stopping on held-out rows if asked."""
+        from .._privacy_guard import PrivacyGuard
+
         train, validation = split_rows(len(table), self.validation_fraction,
                                        self.early_stopping, seed)
         epochs = self._n_epochs(len(train), table.shape[1])
@@ -369,8 +375,6 @@ class MaskedDiffusionSynthesizer(BaseSynthesizer):
             validation_rows = _take(rows, draws)
         self._train(_take(rows, train), None, self._settings(epochs, self.lr_schedule), seed,
                     validation_rows, monitor, self._validation_every(len(train)))
-        self.privacy_guard_ = (PrivacyGuard().fit(table, None, self.metadata_)
-                               if self.privacy_guard else None)
 
     def partial_fit(self, X, y=None, sample_weight=None):
         """Train one more epoch on ``X``, from the current weights, with optional row weights.
