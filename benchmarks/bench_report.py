@@ -5,6 +5,8 @@ The generated text sits between ``<!-- benchmark:NAME:start -->`` and
 the results) is kept when the section is rewritten. To regenerate the docs without rerunning::
 
     python benchmarks/bench_report.py benchmarks/results/main.json --output docs/benchmarks.md
+
+Parts of one run started side by side on disjoint tables are merged with ``--merge NAME``.
 """
 
 import argparse
@@ -30,6 +32,7 @@ COLUMNS = [
     ("exact_copy_rate", "exact copies ↓"),
     ("holdout_exact_copy_rate", "exact copies, holdout"),
     ("rule_violation_rate", "rule violations ↓"),
+    ("invented_value_rate", "invented values ↓"),
 ]
 #: Main utility metric of each task: train on synthetic / train on real, test on real.
 UTILITY = {
@@ -138,14 +141,39 @@ def write_section(path, name, text, title="# Benchmarks"):
     path.write_text(document, encoding="utf-8")
 
 
+def merge(runs, name):
+    """One run from parts started side by side on disjoint tables (one per core).
+
+    The merged run keeps every part's tables and results, the earliest date, the parts'
+    commands joined with ``&`` and the highest load averages.
+    """
+    merged = {**runs[0], "name": name, "date": min(run["date"] for run in runs),
+              "command": " & ".join(run["command"] for run in runs), "datasets": {},
+              "results": [],
+              "load_average": {key: max(run["load_average"].get(key) or 0 for run in runs)
+                               for key in ("start", "end")}}
+    for run in runs:
+        merged["datasets"].update(run["datasets"])
+        merged["results"] += run["results"]
+    return merged
+
+
 def main(argv=None):
     """Command line: render saved JSON results into a markdown file."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("results", nargs="+", help="JSON files written by run.py")
     parser.add_argument("--output", default="docs/benchmarks.md", help="markdown file")
+    parser.add_argument("--merge", metavar="NAME", default=None,
+                        help="merge the runs (parts run side by side on disjoint tables) into "
+                        "one run NAME, saved beside them, and render that")
     args = parser.parse_args(argv)
-    for results in args.results:
-        run = json.loads(Path(results).read_text(encoding="utf-8"))
+    runs = [json.loads(Path(results).read_text(encoding="utf-8")) for results in args.results]
+    if args.merge is not None:
+        from run import save
+
+        runs = [merge(runs, args.merge)]
+        save(runs[0])
+    for run in runs:
         write_section(args.output, run["name"], render(run))
         print(f"Wrote section {run['name']!r} of {args.output}")
 

@@ -171,7 +171,10 @@ class ColumnCodec:
         if text.startswith("-") and Decimal(text) == 0:
             raise ValueError(f"{text!r} is a negative zero")
         value = int(text) if self.kind == "integer" else float(text)
-        if not self.column.min <= value <= self.column.max:
+        # the range as written at the column's precision, which real values are written at
+        low, high = (float(self._number_text(bound)) for bound in (self.column.min,
+                                                                   self.column.max))
+        if not low <= value <= high:
             raise ValueError(
                 f"{text} is outside the real range [{self.column.min}, {self.column.max}]"
             )

@@ -9,9 +9,10 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight
 
 from ..base import BaseSynthesizer
+from ..utils._early_stopping import EarlyStopping, split_rows
 from ..utils._random import draw_seed
 from ..utils._torch import import_torch, resolve_device, seeded_torch
-from ._codec import RowCodec
+from ._codec import MISSING, RowCodec
 
 __all__ = ["PredLLMSynthesizer"]
 
@@ -23,6 +24,24 @@ _SCRATCH_LEARNING_RATE = 2e-3
 _PRETRAINED_LEARNING_RATE = 5e-5
 #: Kinds of targets whose label is queried among the real labels.
 _LABEL_KINDS = ("categorical", "boolean")
+#: ``epochs="auto"``: training tokens of the budget, and the fewest and most epochs.
+_TOKEN_BUDGET = 6_000_000
+_MIN_EPOCHS = 10
+_MAX_EPOCHS = 400
+#: ``n_iter_no_change="auto"``: patience of at least this share of the epoch budget, this many
+#: epochs and this many validation losses.
+_PATIENCE_SHARE = 0.1
+_MIN_PATIENCE = 3
+_PATIENCE_VALIDATIONS = 3
+#: Early stopping: held-out rows are written in several column orders up to this many
+#: sequences, and evaluated about as often as costs this share of the training.
+_VALIDATION_SEQUENCES = 256
+_VALIDATION_COST = 0.1
+#: Significant digits of a number that count in the validation loss.
+_VALIDATION_DIGITS = 2
+_NUMBER_KINDS = ("continuous", "integer")
+#: Rows sampled by each privacy check of early stopping.
+_CHECK_ROWS = 256
 
 
 class PredLLMSynthesizer(BaseSynthesizer):
@@ -69,8 +88,13 @@ class PredLLMSynthesizer(BaseSynthesizer):
         Column order of the training rows: the features in a random order with the target
         last (Pred-LLM), every column in a random order (GReaT), or the table's order. Without
         ``y``, "features" and "all" are the same.
-    epochs : int, default=50
-        Passes over the table.
+    epochs : int or "auto", default="auto"
+        Most passes over the training rows in :meth:`fit` (early stopping may stop sooner).
+        ``"auto"`` derives the budget from the table: about 6 million training tokens
+        (rows after the validation split times their mean length in tokens), at least 10
+        and at most 400 epochs. A table of a few hundred short rows gets the 400 epochs
+        (small tables need many passes, and early stopping guards them against copying);
+        adult (4,500 training rows of about 46 tokens) gets 30.
     batch_size : int, default=32
         Rows per forward pass in training.
     learning_rate : float or "auto", default="auto"
@@ -88,6 +112,21 @@ class PredLLMSynthesizer(BaseSynthesizer):
         against 1 for every other token. Above 1 the model spends more of its capacity on
         ``p(target | features)``, which the label query uses; 1 weighs every token alike,
         as in the paper.
+    early_stopping : bool, default=True
+        Whether to hold out ``validation_fraction`` of the rows (never trained on) and stop
+        when their validation loss has not improved for ``n_iter_no_change`` epochs, or when
+        a privacy check fails, keeping the best weights (see Notes). A table too small for
+        10 validation rows trains the whole budget on every row.
+    validation_fraction : float, default=0.1
+        Share of rows held out when ``early_stopping`` is True.
+    n_iter_no_change : int or "auto", default="auto"
+        Patience of early stopping, in epochs. ``"auto"``: a tenth of the epoch budget, and
+        at least 3 epochs and 3 validation losses.
+    privacy_guard : bool, default=True
+        Whether :meth:`sample` draws again the rows closer to a real row than 95 % of real
+        rows are to their closest other real row (see Notes). It is learned in :meth:`fit`
+        from every row given and keeps the training rows in the fitted model; setting it to
+        False after fitting turns the redraws off.
     sampling : {"feature_conditional", "plain"}, default="feature_conditional"
         How a row starts: with one feature, chosen at random, set to a value drawn from its
         real marginal (Pred-LLM), or from the start token alone.
@@ -137,9 +176,25 @@ class PredLLMSynthesizer(BaseSynthesizer):
         The device ``device`` resolved to.
     history_ : list of dict
         One record per training epoch: ``epoch``, ``loss``, ``learning_rate``, ``n_tokens``,
-        ``seconds``.
+        ``seconds`` and, with early stopping, ``validation_loss`` where it was computed
+        (every few epochs on small tables, and after the last); the epochs of a privacy
+        check add its ``too_close_rate``.
     n_iter_ : int
         Epochs run (by :meth:`fit` and :meth:`partial_fit`).
+    stopping_reason_ : str
+        Why :meth:`fit` stopped: ``"n_iter_no_change"`` (the validation loss stopped
+        improving), ``"privacy"`` (a privacy check failed) or ``"max_epochs"`` (the budget
+        ran out, or there was no early stopping; also after :meth:`partial_fit`).
+    best_epoch_ : int
+        Epoch of the weights kept (the last epoch without early stopping).
+    privacy_guard_ : PrivacyGuard or None
+        The training rows in distance space and the threshold of the privacy guard (None
+        with ``privacy_guard=False`` or a table with only text columns).
+    privacy_guard_report_ : dict
+        What the guard did in the last :meth:`sample` or :meth:`iter_samples` call:
+        ``n_samples``, ``n_too_close`` (rows too close at their first draw), ``n_redraws``
+        (rows drawn again), ``n_remaining`` (too close after every redraw, kept) and
+        ``threshold``. Defined once the guard has sampled.
     metadata_ : TableMetadata
         Metadata of the fitted table.
     random_state_ : RandomState
@@ -157,6 +212,30 @@ class PredLLMSynthesizer(BaseSynthesizer):
 
     Notes
     -----
+    Early stopping and the privacy check: with ``early_stopping=True`` the validation rows
+    are never trained on. Each is written in several fixed column orders (up to 256
+    sequences) and their loss is computed every few epochs (so that it costs about a tenth
+    of the training). The digits of a number after its second significant digit do not
+    count in that loss: they are mostly noise, which a model can only learn from the
+    training rows, so their held-out loss rises long before the sampled rows stop
+    improving. About 10 times over the budget, and when training stops, 256 rows are
+    sampled and compared with the real rows in the distance space of
+    :func:`skltab.metrics.privacy_scores`: for each row, its distance to the closest
+    training row over its distance to the closest validation row. If more than 15 % of the
+    sampled rows (about 5 % expected) have a ratio below the 5th percentile of the training
+    rows' own ratios, training stops, and the weights kept are the best as of the last
+    check that passed.
+
+    The privacy guard learns its threshold in :meth:`fit`, from all the rows given: the 5th
+    percentile of each row's distance to the closest other row. :meth:`sample` draws the
+    rows closer than that again, up to 5 times, from the same seeded generator, so the
+    rows depend only on the seed; the requested number of rows is always returned, and
+    rows still too close are kept, counted in ``privacy_guard_report_`` and reported by a
+    warning. Distances ignore free-text columns. The guard keeps the training rows
+    (float32, one value per numeric column, missing indicator and category up to 50 per
+    column), so a fitted model, and its pickle, contains the training rows: use
+    ``privacy_guard=False`` for a model that leaves the premises.
+
     Feature-conditional sampling draws real values of single cells (never whole rows), and
     ``start_values_`` stores them; free-text columns may reproduce real text. The fitted
     model is self-contained: it pickles with joblib (torch state device-neutrally) and needs
@@ -193,13 +272,17 @@ class PredLLMSynthesizer(BaseSynthesizer):
         "lora_target_modules": [list, None],
         "merge_lora": ["boolean"],
         "permutation": [StrOptions({"features", "all", "none"})],
-        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "warmup_ratio": [Interval(Real, 0, 1, closed="left")],
         "gradient_accumulation_steps": [Interval(Integral, 1, None, closed="left")],
         "target_weight": [Interval(Real, 0, None, closed="neither")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "privacy_guard": ["boolean"],
         "sampling": [StrOptions({"feature_conditional", "plain"})],
         "label_query": [StrOptions({"sample", "argmax"}), None],
         "temperature": [Interval(Real, 0, None, closed="neither")],
@@ -218,13 +301,17 @@ class PredLLMSynthesizer(BaseSynthesizer):
         lora_target_modules=None,
         merge_lora=True,
         permutation="features",
-        epochs=50,
+        epochs="auto",
         batch_size=32,
         learning_rate="auto",
         weight_decay=0.01,
         warmup_ratio=0.05,
         gradient_accumulation_steps=1,
         target_weight=5.0,
+        early_stopping=True,
+        validation_fraction=0.1,
+        n_iter_no_change="auto",
+        privacy_guard=True,
         sampling="feature_conditional",
         label_query="sample",
         temperature=1.0,
@@ -249,6 +336,10 @@ class PredLLMSynthesizer(BaseSynthesizer):
         self.warmup_ratio = warmup_ratio
         self.gradient_accumulation_steps = gradient_accumulation_steps
         self.target_weight = target_weight
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.privacy_guard = privacy_guard
         self.sampling = sampling
         self.label_query = label_query
         self.temperature = temperature
@@ -260,6 +351,8 @@ class PredLLMSynthesizer(BaseSynthesizer):
 
     # -- fitting ---------------------------------------------------------------------------
     def _fit(self, table):
+        from .._privacy_guard import PrivacyGuard
+
         import_torch("PredLLMSynthesizer")
         self.device_ = resolve_device(self.device)
         self.codec_ = RowCodec(self.metadata_.select(list(table.columns)), table)
@@ -272,7 +365,109 @@ class PredLLMSynthesizer(BaseSynthesizer):
         if request is not None:
             self._train(cells, _weights(request[0], len(table)), 1, "constant", seed)
         else:
-            self._train(cells, np.ones(len(table)), self.epochs, "linear", seed)
+            self._fit_within_budget(table, cells, seed)
+        self.privacy_guard_ = (PrivacyGuard().fit(table, None, self.metadata_)
+                               if self.privacy_guard else None)
+
+    def _fit_within_budget(self, table, cells, seed):
+        """Train for the epoch budget, with early stopping on held-out rows if asked."""
+        from .._privacy_guard import PrivacyGuard
+
+        train, validation = split_rows(len(table), self.validation_fraction,
+                                       self.early_stopping, seed)
+        weights = np.zeros(len(table))
+        weights[train] = 1.0
+        row_tokens = self._mean_row_tokens(cells, train)
+        epochs = self._n_epochs(len(train), row_tokens)
+        if validation is None:
+            self._train(cells, weights, epochs, "linear", seed)
+            return
+        check = PrivacyGuard().fit(table.iloc[train], table.iloc[validation], self.metadata_)
+        sequences = self._validation_sequences(cells, validation, seed)
+        every = self._validation_every(len(train), len(sequences))
+        monitor = EarlyStopping(self._patience(epochs, every), epochs, self._snapshot,
+                                self._restore, self._privacy_check(check, seed))
+        self._train(cells, weights, epochs, "linear", seed, sequences, monitor, every)
+
+    def _mean_row_tokens(self, cells, rows):
+        """Mean number of tokens of the rows ``rows`` written as text."""
+        tokens = 1.0  # the start token
+        for name in self.codec_.columns:
+            values = self.layout_.column_ids(self.codec_.codecs[name].kind,
+                                             [cells[name][i] for i in rows])
+            tokens += len(self.layout_.name_ids[name][1]) + 1 + np.mean([len(v) for v in values])
+        return tokens
+
+    def _n_epochs(self, n_rows, row_tokens):
+        """The epoch budget of :meth:`fit` on ``n_rows`` training rows of ``row_tokens``
+        tokens on average."""
+        if self.epochs != "auto":
+            return self.epochs
+        epochs = math.ceil(_TOKEN_BUDGET / (n_rows * row_tokens))
+        return min(max(epochs, _MIN_EPOCHS), _MAX_EPOCHS)
+
+    def _patience(self, epochs, validation_every):
+        """Epochs without a better validation loss before early stopping, out of a budget of
+        ``epochs`` with a validation loss every ``validation_every`` epochs."""
+        if self.n_iter_no_change != "auto":
+            return self.n_iter_no_change
+        return max(_MIN_PATIENCE, math.ceil(_PATIENCE_SHARE * epochs),
+                   _PATIENCE_VALIDATIONS * validation_every)
+
+    @staticmethod
+    def _validation_every(n_rows, n_sequences):
+        """Epochs between two validation losses, which then cost about ``_VALIDATION_COST``
+        of training (a forward pass costs about a third of a training step)."""
+        return max(1, math.ceil(n_sequences / (3 * _VALIDATION_COST * n_rows)))
+
+    def _validation_sequences(self, cells, rows, seed):
+        """Token ids of the held-out ``rows``, each written in several fixed column orders
+        (so that the loss is precise enough to compare epochs), with the loss weights of
+        :func:`_coarse_number_weights` on the digits of numbers."""
+        repeats = math.ceil(_VALIDATION_SEQUENCES / len(rows))
+        rows = np.tile(rows, repeats)
+        columns = self.codec_.columns
+        texts = {name: [cells[name][i] for i in rows] for name in columns}
+        value_ids = {name: self.layout_.column_ids(self.codec_.codecs[name].kind, texts[name])
+                     for name in columns}
+        orders = self._training_orders(len(rows), np.random.RandomState(seed))
+        sequences = []
+        for k, order in enumerate(orders):
+            ids, weights = self.layout_.row_ids({name: value_ids[name][k] for name in order},
+                                                order, self._emphasis())
+            position = 1
+            for rank, name in enumerate(order):
+                position += len(self.layout_.name_ids[name][rank > 0])
+                if self.codec_.codecs[name].kind in _NUMBER_KINDS and texts[name][k] != MISSING:
+                    for offset, weight in enumerate(_coarse_number_weights(texts[name][k])):
+                        weights[position + offset] *= weight
+                position += len(value_ids[name][k]) + 1
+            sequences.append((ids, weights))
+        return sequences
+
+    def _emphasis(self):
+        return {self.target_: self.target_weight} if self.target_ is not None else None
+
+    def _snapshot(self):
+        return {name: parameter.detach().clone()
+                for name, parameter in self.model_.named_parameters() if parameter.requires_grad}
+
+    def _restore(self, state):
+        import torch
+
+        with torch.no_grad():
+            for name, parameter in self.model_.named_parameters():
+                if name in state:
+                    parameter.copy_(state[name])
+
+    def _privacy_check(self, guard, seed):
+        """The privacy check of early stopping: rows sampled from the model in training."""
+        def check():
+            self.model_.eval()
+            rows = self._sample(_CHECK_ROWS, None, np.random.RandomState(seed))
+            return guard.check(rows)
+
+        return check
 
     def partial_fit(self, X, y=None, sample_weight=None):
         """Train one more epoch on ``X``, from the current weights, with optional row weights.
@@ -340,7 +535,7 @@ class PredLLMSynthesizer(BaseSynthesizer):
     def _tokenizer_corpus(self, cells):
         """Segments the tokenizer is trained on: names with separators, and the values of
         categorical and text columns, as often as the rows hold them."""
-        from ._codec import MISSING, NAME_SEPARATOR, TERMINATOR
+        from ._codec import NAME_SEPARATOR, TERMINATOR
         from ._model import CHARACTER_KINDS
 
         yield TERMINATOR
@@ -382,8 +577,10 @@ class PredLLMSynthesizer(BaseSynthesizer):
             for text in set(cells[name]):
                 self.codec_.codecs[name].parse(text)
 
-    def _train(self, cells, weights, epochs, schedule, seed):
-        """Train ``model_`` on the rows of ``cells`` (escaped texts) with row weights."""
+    def _train(self, cells, weights, epochs, schedule, seed, validation=None, monitor=None,
+               validation_every=1):
+        """Train ``model_`` on the rows of ``cells`` (escaped texts) with row weights (with
+        early stopping by ``monitor`` on the ``validation`` sequences)."""
         from ._model import add_lora, merge_lora
         from ._training import TrainingSettings, train
 
@@ -392,7 +589,7 @@ class PredLLMSynthesizer(BaseSynthesizer):
             name: self.layout_.column_ids(self.codec_.codecs[name].kind, cells[name])
             for name in self.codec_.columns
         }
-        emphasis = {self.target_: self.target_weight} if self.target_ is not None else None
+        emphasis = self._emphasis()
 
         def make_sequences(rng):
             orders = self._training_orders(len(kept), rng)
@@ -400,22 +597,24 @@ class PredLLMSynthesizer(BaseSynthesizer):
                                          emphasis)
                     for i, order in zip(kept, orders)]
 
-        model = self.model_
-        if self.lora_r is not None and not _is_peft(model):
-            model = add_lora(model, self.lora_r, self.lora_alpha, self.lora_dropout,
-                             self.lora_target_modules)
+        if self.lora_r is not None and not _is_peft(self.model_):
+            self.model_ = add_lora(self.model_, self.lora_r, self.lora_alpha,
+                                   self.lora_dropout, self.lora_target_modules)
         settings = TrainingSettings(
             epochs=epochs, batch_size=self.batch_size, learning_rate=self._learning_rate(),
             weight_decay=self.weight_decay, warmup_ratio=self.warmup_ratio,
             gradient_accumulation_steps=self.gradient_accumulation_steps, schedule=schedule,
         )
-        history = train(model, make_sequences, weights[kept], settings, seed,
-                        self.layout_.eos_id, self.device_, self.verbose, self.n_iter_)
+        history = train(self.model_, make_sequences, weights[kept], settings, seed,
+                        self.layout_.eos_id, self.device_, self.verbose, self.n_iter_,
+                        validation, monitor, validation_every)
         if self.lora_r is not None and self.merge_lora:
-            model = merge_lora(model)
-        self.model_ = model.eval()
+            self.model_ = merge_lora(self.model_)
+        self.model_ = self.model_.eval()
         self.history_ = self.history_ + history
         self.n_iter_ += len(history)
+        self.stopping_reason_ = "max_epochs" if monitor is None else monitor.reason
+        self.best_epoch_ = self.n_iter_ if monitor is None else monitor.best_epoch
 
     def _learning_rate(self):
         if self.learning_rate != "auto":
@@ -610,6 +809,23 @@ class PredLLMSynthesizer(BaseSynthesizer):
     def _get_test_params(cls):
         return {"model_config": {"n_layer": 1, "n_embd": 32, "n_head": 2, "vocab_size": 300},
                 "epochs": 1, "batch_size": 40, "sample_batch_size": 512}
+
+
+def _coarse_number_weights(text):
+    """Loss weight of each character of a number's text in the validation loss: 1 for its
+    sign, point, leading zeros and first ``_VALIDATION_DIGITS`` significant digits, 0 for
+    the digits after them.
+
+    Those digits are mostly noise that a model learns from the training rows alone, so their
+    held-out loss rises long before the rows sampled stop improving; the coarse value (its
+    magnitude and first digits) is what the dependencies between columns decide.
+    """
+    weights, significant = [], 0
+    for char in text:
+        if char.isdigit() and (significant or char != "0"):
+            significant += 1
+        weights.append(0.0 if char.isdigit() and significant > _VALIDATION_DIGITS else 1.0)
+    return weights
 
 
 def _weights(sample_weight, n_rows):

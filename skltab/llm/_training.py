@@ -1,9 +1,10 @@
 """Training loop of a causal language model on weighted token sequences.
 
 AdamW with a linear warm-up and a linear decay (or a constant rate when training continues),
-gradient accumulation, gradient clipping, a guard against non-finite losses, a progress bar
-and one history record per epoch. Sequences are rebuilt every epoch (by a callable), so each
-epoch sees new column orders.
+gradient accumulation, gradient clipping, a guard against non-finite losses, optional early
+stopping on validation sequences (``skltab.utils._early_stopping``), a progress bar and one
+history record per epoch. Sequences are rebuilt every epoch (by a callable), so each epoch sees
+new column orders.
 """
 
 import logging
@@ -55,7 +56,7 @@ class TrainingSettings:
 
 
 def train(model, make_sequences, weights, settings, seed, pad_id, device, verbose,
-          first_epoch=0):
+          first_epoch=0, validation=None, monitor=None, validation_every=1):
     """Train ``model`` in place on weighted token sequences; return the epochs' history.
 
     Parameters
@@ -82,12 +83,21 @@ def train(model, make_sequences, weights, settings, seed, pad_id, device, verbos
         0 silent, 1 a progress bar, 2 also a log line per epoch.
     first_epoch : int, default=0
         Epochs already run (numbers the history).
+    validation : list of (ids, token_weights) or None, default=None
+        Held-out sequences whose mean loss (:func:`validation_loss`) is recorded every
+        ``validation_every`` epochs and after the last one.
+    monitor : EarlyStopping or None, default=None
+        Fed with each record that has a validation loss; it may stop training, and it puts
+        back the state it keeps when training ends.
+    validation_every : int, default=1
+        Epochs between two validation losses.
 
     Returns
     -------
     list of dict
         One record per epoch: ``epoch``, ``loss``, ``learning_rate``, ``n_tokens``,
-        ``seconds``.
+        ``seconds``, and ``validation_loss`` (and the privacy check's scores) where
+        evaluated.
     """
     rng = np.random.RandomState(seed)
     n_rows = len(weights)
@@ -118,12 +128,36 @@ def train(model, make_sequences, weights, settings, seed, pad_id, device, verbos
                 step += 1
             record = {"epoch": first_epoch + epoch + 1,
                       "loss": sums["loss"] / max(sums["weight"], 1e-12),
-                      "learning_rate": rate, "n_tokens": sums["tokens"],
-                      "seconds": time.perf_counter() - start}
+                      "learning_rate": rate, "n_tokens": sums["tokens"]}
+            stop = False
+            if validation is not None and ((epoch + 1) % validation_every == 0
+                                           or epoch + 1 == settings.epochs):
+                record["validation_loss"] = validation_loss(
+                    model, validation, batch_size, pad_id, device)
+                stop = monitor is not None and monitor.update(record)
+                model.train()
+            record["seconds"] = time.perf_counter() - start
             history.append(record)
             _report(record, bar, verbose)
+            if stop:
+                break
+    if monitor is not None:
+        monitor.finish()
     model.eval()
     return history
+
+
+@torch.no_grad()
+def validation_loss(model, sequences, batch_size, pad_id, device):
+    """Mean over ``sequences`` of each one's weighted mean token cross-entropy, without
+    dropout (the model is left in evaluation mode)."""
+    model.eval()
+    total = 0.0
+    for i in range(0, len(sequences), batch_size):
+        batch = sequences[i : i + batch_size]
+        loss, _ = _batch_loss(model, batch, torch.ones(len(batch)), pad_id, device)
+        total += float(loss)
+    return total / len(sequences)
 
 
 def _step(model, optimizer, batches, weights, rate, pad_id, device, sums):
@@ -185,6 +219,8 @@ def _report(record, bar, verbose):
     bar.update(1)
     bar.set_postfix(loss=f"{record['loss']:.4f}", refresh=False)
     if verbose >= 2:
-        logger.info("epoch %d: loss=%.4f, learning_rate=%.3g, %d tokens, %.1f s",
-                    record["epoch"], record["loss"], record["learning_rate"],
+        checked = "".join(f", {name}={record[name]:.4f}" for name in
+                          ("validation_loss", "too_close_rate") if name in record)
+        logger.info("epoch %d: loss=%.4f%s, learning_rate=%.3g, %d tokens, %.1f s",
+                    record["epoch"], record["loss"], checked, record["learning_rate"],
                     record["n_tokens"], record["seconds"])

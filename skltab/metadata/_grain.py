@@ -160,6 +160,35 @@ def grain_range(column):
     return first, last
 
 
+def on_grain(numbers, column):
+    """Whether each number is one that ``column`` allows: one of its ``values``, or a point
+    of its grain ``step_offset + k * step`` (the range is not checked). NaN, and every number
+    of a column without either, count as allowed.
+
+    Parameters
+    ----------
+    numbers : ndarray of float
+    column : ColumnMetadata
+
+    Returns
+    -------
+    ndarray of bool
+    """
+    numbers = np.asarray(numbers, dtype=float)
+    allowed = np.ones(numbers.shape, dtype=bool)
+    present = ~np.isnan(numbers)
+    if column.kind not in GRAIN_KINDS:
+        return allowed
+    if column.values is not None:
+        values = np.asarray(column.values, dtype=float)
+        nearest = np.abs(numbers[present, None] - values[None, :]).min(axis=1)
+        allowed[present] = nearest <= _TOLERANCE * np.maximum(1.0, np.abs(numbers[present]))
+    elif column.step is not None:
+        steps = (numbers[present] - (column.step_offset or 0)) / column.step
+        allowed[present] = np.abs(steps - np.rint(steps)) <= 1e-6
+    return allowed
+
+
 def snap(numbers, column):
     """Move each number to the nearest value that ``column`` allows within its real range.
 

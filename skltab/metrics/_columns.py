@@ -5,6 +5,7 @@ import pandas as pd
 from scipy.spatial.distance import jensenshannon
 from scipy.special import kl_div
 
+from ..metadata._grain import on_grain
 from ._data import TablePair
 
 #: Equal-width bins over the real range in which numeric columns are counted for inverse KL.
@@ -16,7 +17,7 @@ _WORST = {"wasserstein": 1.0, "ks_statistic": 1.0, "jensen_shannon": 1.0,
 #: Columns of :func:`column_fidelity`, after ``kind``.
 SCORE_COLUMNS = ["wasserstein", "ks_statistic", "jensen_shannon", "total_variation",
                  "inverse_kl", "missing_rate_difference", "missing_rate_real",
-                 "missing_rate_synthetic"]
+                 "missing_rate_synthetic", "invented_rate"]
 
 
 def column_fidelity(real, synthetic, *, metadata=None):
@@ -24,7 +25,9 @@ def column_fidelity(real, synthetic, *, metadata=None):
 
     Distributions are compared on present values; missing values are compared by their rate.
     Numeric and datetime columns get the Wasserstein-1 distance divided by the real range, the
-    Kolmogorov-Smirnov statistic and inverse KL; categorical and boolean columns get the
+    Kolmogorov-Smirnov statistic and inverse KL; discrete numeric columns (whose metadata
+    records ``values`` or a ``step``) also the share of present synthetic values that are
+    neither (``invented_rate``, see :func:`invented_values`); categorical and boolean columns get the
     Jensen-Shannon distance (base 2), the total variation distance and inverse KL; text columns
     only the missing-rate difference; ID columns nothing. A synthetic column with no present
     value gets the worst value of each distance (1, and 0 for inverse KL).
@@ -43,8 +46,9 @@ def column_fidelity(real, synthetic, *, metadata=None):
     DataFrame
         One row per compared column, indexed by column name, with columns ``kind``,
         ``wasserstein``, ``ks_statistic``, ``jensen_shannon``, ``total_variation``,
-        ``inverse_kl``, ``missing_rate_difference``, ``missing_rate_real`` and
-        ``missing_rate_synthetic``; NaN where a score does not apply to the kind.
+        ``inverse_kl``, ``missing_rate_difference``, ``missing_rate_real``,
+        ``missing_rate_synthetic`` and ``invented_rate``; NaN where a score does not apply to
+        the kind.
 
     Raises
     ------
@@ -60,8 +64,13 @@ def column_table(pair):
     encoder = pair.encoder
     real, synthetic = pair.encoded("real"), pair.encoded("synthetic")
     rows = {}
+    invented = invented_values(pair)
     for j, name in enumerate(encoder.numeric_columns_):
         rows[name] = _numeric_scores(real.numeric[:, j], synthetic.numeric[:, j])
+        if name in invented:
+            present = ~np.isnan(synthetic.numeric[:, j])
+            rows[name]["invented_rate"] = (float(invented[name][present].mean())
+                                           if present.any() else 0.0)
     for j, name in enumerate(encoder.discrete_columns_):
         missing_code = len(encoder.categories_[name])
         real_codes, synthetic_codes = real.discrete[:, j], synthetic.discrete[:, j]
@@ -75,6 +84,41 @@ def column_table(pair):
     table.insert(0, "kind", [pair.metadata[name].kind for name in table.index])
     table.index.name = "column"
     return table
+
+
+def invented_values(pair):
+    """Where the synthetic table holds numbers that its discrete numeric columns never take.
+
+    A continuous or integer column whose metadata records ``values`` (a discount in {0, 5,
+    10, 15}) or a ``step`` (amounts rounded to 100) takes only those numbers; any other
+    present value is invented. Columns without either are not checked.
+
+    Parameters
+    ----------
+    pair : TablePair
+
+    Returns
+    -------
+    dict of str to ndarray of bool
+        For each checked column, whether each synthetic row's value is invented.
+    """
+    synthetic = pair.tables["synthetic"]
+    invented = {}
+    for column in pair.metadata:
+        if column.name in pair.encoder.columns_ and (column.values is not None
+                                                     or column.step is not None):
+            numbers = pd.to_numeric(synthetic[column.name], errors="coerce")
+            invented[column.name] = ~on_grain(numbers.to_numpy(dtype=float), column)
+    return invented
+
+
+def invented_value_rate(pair):
+    """Share of synthetic rows with at least one invented number (see :func:`invented_values`);
+    0 when no column is discrete."""
+    invented = invented_values(pair)
+    if not invented:
+        return 0.0
+    return float(np.any(np.column_stack(list(invented.values())), axis=1).mean())
 
 
 def _missing_rates(real_missing, synthetic_missing):

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ._columns import column_table
+from ._columns import column_table, invented_value_rate
 from ._detection import detection_score
 from ._diversity import diversity_from_pair
 from ._pairs import association_matrices, association_scores, pair_table
@@ -51,6 +51,7 @@ _CLASSIFICATION = ["accuracy", "macro_f1", "roc_auc"]
 METRICS = {info.name: info for info in [
     *_info(_COLUMN_LOSSES, "fidelity", False, "columns"),
     *_info(["inverse_kl"], "fidelity", True, "columns"),
+    *_info(["invented_value_rate"], "fidelity", False, "columns"),
     *_info(["association_error", "correlation_distance"], "pairs", False, "pairs"),
     *_info(["detection_auc"], "detection", False, "detection"),
     *_info([f"tstr_{name}" for name in _CLASSIFICATION], "utility", True, "utility",
@@ -75,8 +76,11 @@ METRICS = {info.name: info for info in [
 
 def _columns(pair, options):
     table = column_table(pair)
-    names = [name for name, info in METRICS.items() if info.family == "columns"]
-    return {name: float(table[name].mean()) for name in names}, {"columns": table}
+    names = [name for name, info in METRICS.items() if info.family == "columns"
+             and name in table.columns]
+    values = {name: float(table[name].mean()) for name in names}
+    values["invented_value_rate"] = invented_value_rate(pair)
+    return values, {"columns": table}
 
 
 def _pairs(pair, options):

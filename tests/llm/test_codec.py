@@ -59,6 +59,19 @@ def test_numbers_are_written_with_the_column_precision():
     assert codec.codecs["f"].scale == 7
 
 
+def test_real_extremes_written_at_the_precision_read_back_and_nothing_beyond():
+    # 14/3 is written 4.66666667 at 8 decimals, above the real maximum 4.666666666666667
+    table = pd.DataFrame({"x": [2 / 3, 14 / 3, 1.5]})
+    metadata = infer_metadata(table).update_column("x", decimals=8)
+    codec = RowCodec(metadata, table).codecs["x"]
+    texts = codec.format(table["x"])
+    assert texts[:2] == ["0.66666667", "4.66666667"]
+    assert [codec.parse(text) for text in texts[:2]] == [0.66666667, 4.66666667]
+    for text in ("4.66666668", "0.66666666"):
+        with pytest.raises(ValueError, match="outside the real range"):
+            codec.parse(text)
+
+
 def test_rows_read_like_sentences():
     table = pd.DataFrame({"age": [39], "workclass": ["State-gov"], "income": ["<=50K"]})
     codec, _ = _codec(table)

@@ -259,6 +259,156 @@ def test_verbose_logs_one_line_per_epoch(caplog):
     assert len(lines) == 2 and lines[0].startswith("epoch 1: loss=")
 
 
+# -- training budget, early stopping and privacy ----------------------------------------------
+def test_auto_epochs_follow_the_tokens_of_the_table():
+    synthesizer = PredLLMSynthesizer()
+    # 6 million training tokens: 1,000 rows of 50 tokens is 120 epochs.
+    assert synthesizer._n_epochs(1000, 50.0) == 120
+    assert synthesizer._n_epochs(100, 20.0) == 400  # at most 400 epochs
+    assert synthesizer._n_epochs(100_000, 60.0) == 10  # at least 10 epochs
+    assert synthesizer.set_params(epochs=7)._n_epochs(1000, 50.0) == 7
+
+
+def test_auto_patience_is_a_share_of_the_budget_and_several_validations():
+    synthesizer = PredLLMSynthesizer()
+    assert synthesizer._patience(400, 4) == 40
+    assert synthesizer._patience(10, 1) == 3
+    assert synthesizer._patience(20, 5) == 15
+    assert synthesizer.set_params(n_iter_no_change=2)._patience(400, 4) == 2
+
+
+def test_mean_row_tokens_count_every_token_of_a_row():
+    table = _relation_table(50)
+    fitted = PredLLMSynthesizer(**TINY, random_state=0).fit(table)
+    cells = fitted.codec_.cells(table)
+    rows = np.arange(50)
+    lengths = [len(fitted.layout_.row_ids(
+        {name: fitted.layout_.value_ids(fitted.codec_.codecs[name].kind, cells[name][i])
+         for name in fitted.codec_.columns}, fitted.codec_.columns)[0]) for i in rows]
+    assert fitted._mean_row_tokens(cells, rows) == pytest.approx(np.mean(lengths))
+
+
+def test_validation_loss_counts_numbers_to_two_significant_digits():
+    table = pd.DataFrame({"c": ["a", "b"] * 20, "x": [1234.5, np.nan, 0.0625, -7.0] * 10})
+    fitted = PredLLMSynthesizer(**TINY, permutation="none", random_state=0).fit(table)
+    cells = fitted.codec_.cells(table)
+    assert cells["x"][:4] == ["1234.5000", MISSING, "0.0625", "-7.0000"]
+    sequences = fitted._validation_sequences(cells, np.arange(4), 0)
+    assert len(sequences) == 256
+    layout = fitted.layout_
+    expected = [[1, 1, 0, 0, 1, 0, 0, 0, 0], [1] * len(layout.missing_ids),
+                [1, 1, 1, 1, 1, 0], [1, 1, 1, 1, 0, 0, 0]]
+    for k, (ids, weights) in enumerate(sequences[:4]):
+        # start token, "c is <value>," then "x is <value>" and the end token
+        start = (1 + len(layout.name_ids["c"][0]) + len(layout.value_ids("categorical",
+                                                                         cells["c"][k]))
+                 + 1 + len(layout.name_ids["x"][1]))
+        assert len(ids) == len(weights) == start + len(expected[k]) + 1
+        assert weights[start:-1] == expected[k] and weights[-1] == 1
+
+
+def test_default_fit_holds_out_rows_checks_privacy_and_says_why_it_stopped():
+    table = _relation_table(200)
+    fitted = PredLLMSynthesizer(**{**TINY, "epochs": 6}, random_state=0).fit(table)
+    evaluated = [r for r in fitted.history_ if "validation_loss" in r]
+    assert evaluated and evaluated[-1]["epoch"] == fitted.n_iter_
+    assert all(np.isfinite(r["validation_loss"]) for r in evaluated)
+    checked = [r["epoch"] for r in fitted.history_ if "too_close_rate" in r]
+    assert checked and checked[-1] == fitted.n_iter_
+    assert fitted.stopping_reason_ in ("max_epochs", "n_iter_no_change", "privacy")
+    best = min(r["validation_loss"] for r in evaluated)
+    kept = next(r for r in fitted.history_ if r["epoch"] == fitted.best_epoch_)
+    assert kept["validation_loss"] <= best * 1.01
+    # 20 held-out rows never trained on: each epoch writes 180 rows' tokens
+    tokens = fitted.history_[0]["n_tokens"]
+    unsplit = PredLLMSynthesizer(**{**TINY, "epochs": 1}, early_stopping=False,
+                                 random_state=0).fit(table)
+    assert tokens < unsplit.history_[0]["n_tokens"] * 0.95
+
+
+def test_early_stopping_stops_on_the_validation_loss_and_keeps_the_best_state():
+    from skltab.llm._training import validation_loss
+    from skltab.utils._early_stopping import split_rows
+    from skltab.utils._random import draw_seed
+
+    # columns of noise: held-out rows stop getting more likely once the model has learned
+    # the marginals, and then less likely as it learns the training rows
+    rng = np.random.RandomState(0)
+    table = pd.DataFrame({"a": rng.randint(0, 100, 200), "b": rng.choice(list("abcdefghij"), 200),
+                          "c": rng.choice(list("xyz"), 200)})
+    fitted = PredLLMSynthesizer(
+        model_config={"n_layer": 2, "n_embd": 64, "n_head": 2, "vocab_size": 300,
+                      "dropout": 0.0},
+        epochs=80, batch_size=16, learning_rate=3e-3, n_iter_no_change=3,
+        random_state=0).fit(table)
+    assert fitted.stopping_reason_ == "n_iter_no_change" and fitted.n_iter_ < 80
+    assert fitted.n_iter_ - fitted.best_epoch_ >= 3
+    kept = next(r for r in fitted.history_ if r["epoch"] == fitted.best_epoch_)
+    assert kept["validation_loss"] < fitted.history_[-1]["validation_loss"]
+    # the model ends with the weights of the best epoch: its loss on the same held-out rows
+    # (fit draws the seed of the IDs, then the seed of training and of the split)
+    seeds = np.random.RandomState(0)
+    draw_seed(seeds)
+    seed = draw_seed(seeds)
+    _, held_out = split_rows(200, 0.1, True, seed)
+    sequences = fitted._validation_sequences(fitted.codec_.cells(table), held_out, seed)
+    assert len(sequences) >= 256
+    loss = validation_loss(fitted.model_, sequences, 16, fitted.layout_.eos_id, "cpu")
+    assert loss == pytest.approx(kept["validation_loss"], rel=1e-4)
+
+
+def test_the_privacy_check_fails_a_model_that_learned_its_rows_by_heart():
+    from skltab._privacy_guard import PrivacyGuard
+
+    def table(seed, n_rows=40):
+        rng = np.random.RandomState(seed)
+        return pd.DataFrame({"a": rng.normal(size=n_rows).round(2),
+                             "b": rng.normal(size=n_rows).round(2),
+                             "c": rng.choice(list("xyz"), n_rows)})
+
+    real, fresh = table(0), table(1)
+    params = {"model_config": {"n_layer": 2, "n_embd": 128, "n_head": 4, "vocab_size": 300,
+                               "dropout": 0.0},
+              "batch_size": 8, "learning_rate": 3e-3, "early_stopping": False,
+              "random_state": 0}
+    rates = {}
+    for epochs in (3, 300):  # 300 passes over 40 rows: the model writes them back
+        fitted = PredLLMSynthesizer(**params, epochs=epochs).fit(real)
+        guard = PrivacyGuard().fit(real, fresh, fitted.metadata_)
+        scores, passed = fitted._privacy_check(guard, 0)()
+        rates[epochs] = scores["too_close_rate"]
+        assert passed == (epochs == 3)
+    assert rates[3] < 0.15 < 0.5 < rates[300]
+
+
+def test_the_privacy_guard_redraws_close_rows_and_can_be_turned_off():
+    table = _relation_table(120)
+    fitted = PredLLMSynthesizer(**TINY, random_state=0).fit(table)
+    rows = fitted.sample(300, random_state=0)
+    report = fitted.privacy_guard_report_
+    assert len(rows) == 300 and report["n_samples"] == 300
+    assert report["n_redraws"] >= report["n_too_close"]
+    assert fitted.privacy_guard_.too_close(rows).sum() == report["n_remaining"]
+    pd.testing.assert_frame_equal(rows, fitted.sample(300, random_state=0))
+    unguarded = PredLLMSynthesizer(**TINY, privacy_guard=False, random_state=0).fit(table)
+    unguarded.sample(10)
+    assert unguarded.privacy_guard_ is None and not hasattr(unguarded, "privacy_guard_report_")
+
+
+def test_without_early_stopping_every_row_trains_the_whole_budget():
+    fitted = PredLLMSynthesizer(**{**TINY, "epochs": 3}, early_stopping=False,
+                                random_state=0).fit(_relation_table(200))
+    assert fitted.n_iter_ == 3 and fitted.stopping_reason_ == "max_epochs"
+    assert fitted.best_epoch_ == 3 and "validation_loss" not in fitted.history_[0]
+    assert fitted.privacy_guard_.n_holdout_ == 0
+
+
+def test_early_stopping_needs_training_rows():
+    synthesizer = PredLLMSynthesizer(**TINY, validation_fraction=0.999)
+    with pytest.raises(ValueError, match="validation_fraction=0.999 of 100 rows"):
+        synthesizer.fit(_relation_table(100))
+
+
 # -- pretrained models, LoRA, persistence ------------------------------------------------------
 @pytest.fixture(scope="module")
 def pretrained_folder(tmp_path_factory):

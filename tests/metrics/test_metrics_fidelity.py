@@ -173,3 +173,26 @@ def test_synthetic_must_be_a_dataframe(table_factory):
     real = table_factory(30, seed=0)
     with pytest.raises(TypeError, match="synthetic must be a pandas DataFrame"):
         ks_statistic(real, real.to_numpy())
+
+
+def test_invented_values_are_numbers_off_the_recorded_values_or_grain():
+    from skltab.metrics import evaluate
+
+    real = pd.DataFrame({"discount": [0, 5, 10, 15] * 10, "amount": np.arange(40) * 100.0,
+                         "x": np.linspace(0, 1, 40)})
+    metadata = infer_metadata(real)
+    assert metadata["discount"].values == [0, 5, 10, 15] and metadata["amount"].step == 100
+    synthetic = real.copy()
+    synthetic.loc[0, "discount"] = 7  # invented
+    synthetic.loc[1, "amount"] = 150.0  # off the grain
+    synthetic.loc[2, "amount"] = np.nan  # missing: not invented
+    synthetic.loc[3, "x"] = 0.123  # no grain: never invented
+    table = column_fidelity(real, synthetic, metadata=metadata)
+    assert table.loc["discount", "invented_rate"] == pytest.approx(1 / 40)
+    assert table.loc["amount", "invented_rate"] == pytest.approx(1 / 39)
+    assert np.isnan(table.loc["x", "invented_rate"])
+    summary = evaluate(real, synthetic, metadata=metadata).summary()
+    assert summary.loc["invented_value_rate", "value"] == pytest.approx(2 / 40)
+    assert not summary.loc["invented_value_rate", "greater_is_better"]
+    assert evaluate(real, real, metadata=metadata).summary().loc[
+        "invented_value_rate", "value"] == 0

@@ -14,8 +14,8 @@ import pytest
 from skltab.metrics import CopyingWarning, column_fidelity, detection_auc, evaluate
 
 BASE = ["wasserstein", "jensen_shannon", "total_variation", "ks_statistic",
-        "missing_rate_difference", "inverse_kl", "association_error", "correlation_distance",
-        "detection_auc", "precision", "recall", "density", "coverage"]
+        "missing_rate_difference", "inverse_kl", "invented_value_rate", "association_error",
+        "correlation_distance", "detection_auc", "precision", "recall", "density", "coverage"]
 CLASSIFICATION = ["tstr_accuracy", "tstr_macro_f1", "tstr_roc_auc", "trtr_accuracy",
                   "trtr_macro_f1", "trtr_roc_auc", "utility_ratio"]
 PRIVACY = ["dcr_synthetic", "dcr_holdout", "dcr_ratio", "too_close_rate", "too_close_reference",
