@@ -27,9 +27,9 @@ def column_fidelity(real, synthetic, *, metadata=None):
     Numeric and datetime columns get the Wasserstein-1 distance divided by the real range, the
     Kolmogorov-Smirnov statistic and inverse KL; discrete numeric columns (whose metadata
     records ``values`` or a ``step``) also the share of present synthetic values that are
-    neither (``invented_rate``, see :func:`invented_values`); categorical and boolean columns get the
-    Jensen-Shannon distance (base 2), the total variation distance and inverse KL; text columns
-    only the missing-rate difference; ID columns nothing. A synthetic column with no present
+    neither (``invented_rate``, see :func:`invented_values`); categorical and boolean columns
+    get the Jensen-Shannon distance (base 2), the total variation distance and inverse KL; text
+    columns only the missing-rate difference; ID columns nothing. A synthetic column with no present
     value gets the worst value of each distance (1, and 0 for inverse KL).
 
     Parameters
