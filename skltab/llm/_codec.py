@@ -124,6 +124,10 @@ class ColumnCodec:
                 )
             self.category_texts = texts
             self._category_of_text = dict(zip(texts, column.categories))
+        if self.kind in ("continuous", "integer"):
+            # the real range as written at the column's precision, as real values are written
+            self.written_range = tuple(float(self._number_text(bound))
+                                       for bound in (column.min, column.max))
         if self.kind == "datetime":
             self.template = DATETIME_TEMPLATES[column.datetime_unit]
             self.bounds = tuple(_utc_naive(value) for value in (column.min, column.max))
@@ -171,9 +175,7 @@ class ColumnCodec:
         if text.startswith("-") and Decimal(text) == 0:
             raise ValueError(f"{text!r} is a negative zero")
         value = int(text) if self.kind == "integer" else float(text)
-        # the range as written at the column's precision, which real values are written at
-        low, high = (float(self._number_text(bound)) for bound in (self.column.min,
-                                                                   self.column.max))
+        low, high = self.written_range
         if not low <= value <= high:
             raise ValueError(
                 f"{text} is outside the real range [{self.column.min}, {self.column.max}]"

@@ -283,7 +283,7 @@ class TokenLayout:
             for name in columns
         )
 
-    def row_ids(self, value_ids, order, weights=None):
+    def row_ids(self, value_ids, order, weights=None, value_weights=None):
         """Token ids of one row (start token, fields in ``order``, end token) and the weight
         of each token in the training loss.
 
@@ -295,6 +295,9 @@ class TokenLayout:
             The columns, in the order they are written.
         weights : dict of str to float, default=None
             Loss weight of the value tokens and terminator of some columns; 1 elsewhere.
+        value_weights : dict of str to list of float, default=None
+            Factors of the weight of each value token of some columns (one per token of
+            ``value_ids[name]``); 1 elsewhere.
 
         Returns
         -------
@@ -304,9 +307,10 @@ class TokenLayout:
         ids, token_weights = [self.bos_id], [1.0]
         last = len(order) - 1
         for k, name in enumerate(order):
-            ids += self.name_ids[name][k > 0]
-            value = value_ids[name] + [self.eos_id if k == last else self.term_id]
-            ids += value
+            ids += self.name_ids[name][k > 0] + value_ids[name]
+            ids.append(self.eos_id if k == last else self.term_id)
             weight = (weights or {}).get(name, 1.0)
-            token_weights += [1.0] * len(self.name_ids[name][k > 0]) + [weight] * len(value)
+            factors = (value_weights or {}).get(name) or [1.0] * len(value_ids[name])
+            token_weights += [1.0] * len(self.name_ids[name][k > 0])
+            token_weights += [weight * factor for factor in factors] + [weight]
         return ids, token_weights

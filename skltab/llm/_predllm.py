@@ -430,20 +430,13 @@ class PredLLMSynthesizer(BaseSynthesizer):
         texts = {name: [cells[name][i] for i in rows] for name in columns}
         value_ids = {name: self.layout_.column_ids(self.codec_.codecs[name].kind, texts[name])
                      for name in columns}
+        coarse = {name: [_coarse_number_weights(text) for text in texts[name]]
+                  for name in columns if self.codec_.codecs[name].kind in _NUMBER_KINDS}
         orders = self._training_orders(len(rows), np.random.RandomState(seed))
-        sequences = []
-        for k, order in enumerate(orders):
-            ids, weights = self.layout_.row_ids({name: value_ids[name][k] for name in order},
-                                                order, self._emphasis())
-            position = 1
-            for rank, name in enumerate(order):
-                position += len(self.layout_.name_ids[name][rank > 0])
-                if self.codec_.codecs[name].kind in _NUMBER_KINDS and texts[name][k] != MISSING:
-                    for offset, weight in enumerate(_coarse_number_weights(texts[name][k])):
-                        weights[position + offset] *= weight
-                position += len(value_ids[name][k]) + 1
-            sequences.append((ids, weights))
-        return sequences
+        return [self.layout_.row_ids({name: value_ids[name][k] for name in order}, order,
+                                     self._emphasis(),
+                                     {name: factors[k] for name, factors in coarse.items()})
+                for k, order in enumerate(orders)]
 
     def _emphasis(self):
         return {self.target_: self.target_weight} if self.target_ is not None else None
@@ -814,12 +807,14 @@ class PredLLMSynthesizer(BaseSynthesizer):
 def _coarse_number_weights(text):
     """Loss weight of each character of a number's text in the validation loss: 1 for its
     sign, point, leading zeros and first ``_VALIDATION_DIGITS`` significant digits, 0 for
-    the digits after them.
+    the digits after them (None, all 1, for a missing value).
 
     Those digits are mostly noise that a model learns from the training rows alone, so their
     held-out loss rises long before the rows sampled stop improving; the coarse value (its
     magnitude and first digits) is what the dependencies between columns decide.
     """
+    if text == MISSING:
+        return None
     weights, significant = [], 0
     for char in text:
         if char.isdigit() and (significant or char != "0"):

@@ -59,12 +59,14 @@ def column_fidelity(real, synthetic, *, metadata=None):
     return column_table(TablePair(real, synthetic, metadata=metadata))
 
 
-def column_table(pair):
-    """Return :func:`column_fidelity`'s table for a :class:`TablePair`."""
+def column_table(pair, invented=None):
+    """Return :func:`column_fidelity`'s table for a :class:`TablePair` (``invented``: its
+    :func:`invented_values`, computed when None)."""
     encoder = pair.encoder
     real, synthetic = pair.encoded("real"), pair.encoded("synthetic")
     rows = {}
-    invented = invented_values(pair)
+    if invented is None:
+        invented = invented_values(pair)
     for j, name in enumerate(encoder.numeric_columns_):
         rows[name] = _numeric_scores(real.numeric[:, j], synthetic.numeric[:, j])
         if name in invented:
@@ -112,10 +114,9 @@ def invented_values(pair):
     return invented
 
 
-def invented_value_rate(pair):
-    """Share of synthetic rows with at least one invented number (see :func:`invented_values`);
-    0 when no column is discrete."""
-    invented = invented_values(pair)
+def invented_value_rate(invented):
+    """Share of synthetic rows with at least one invented number, from
+    :func:`invented_values`; 0 when no column is discrete."""
     if not invented:
         return 0.0
     return float(np.any(np.column_stack(list(invented.values())), axis=1).mean())

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ._columns import column_table, invented_value_rate
+from ._columns import column_table, invented_value_rate, invented_values
 from ._detection import detection_score
 from ._diversity import diversity_from_pair
 from ._pairs import association_matrices, association_scores, pair_table
@@ -75,11 +75,12 @@ METRICS = {info.name: info for info in [
 
 
 def _columns(pair, options):
-    table = column_table(pair)
+    invented = invented_values(pair)
+    table = column_table(pair, invented)
     names = [name for name, info in METRICS.items() if info.family == "columns"
              and name in table.columns]
     values = {name: float(table[name].mean()) for name in names}
-    values["invented_value_rate"] = invented_value_rate(pair)
+    values["invented_value_rate"] = invented_value_rate(invented)
     return values, {"columns": table}
 
 
