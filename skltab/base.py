@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state, get_tags
+from sklearn.utils._available_if import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from .metadata import TableMetadata, from_sdv_dict, infer_metadata
@@ -314,6 +315,25 @@ class BaseSynthesizer(SynthesizerMixin, BaseEstimator):
         if form.target_container == "ndarray":
             return X, y.to_numpy(dtype=form.target_dtype)
         return X, y.rename(form.target_name)
+
+    @available_if(lambda self: hasattr(self, "score_samples"))
+    def score(self, X, y=None):
+        """Mean of :meth:`score_samples` over the rows of ``X``: their mean log-likelihood
+        per row under the model (or its bound), greater is better.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_rows, n_features)
+            Rows with the fitted columns.
+        y : array-like of shape (n_rows,), default=None
+            The target, if the synthesizer was fitted with one.
+
+        Returns
+        -------
+        score : float
+            Mean log-likelihood per row.
+        """
+        return float(np.mean(self.score_samples(X, y)))
 
     def _check_scoring_table(self, X, y=None):
         """Return the table to score: ``X`` (and ``y``) checked against the fitted columns."""
