@@ -5,11 +5,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
+from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_random_state, get_tags
 from sklearn.utils._available_if import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from .metadata import TableMetadata, from_sdv_dict, infer_metadata
+from ._nn._weights import row_weights
 from .metadata._ids import generate_ids
 from .utils._conditions import check_conditions
 from .utils._persistence import pack_state, unpack_state
@@ -17,7 +19,13 @@ from .utils._progress import progress_bar
 from .utils._random import SEED_BLOCK_SIZE, block_sizes, draw_seed
 from .utils._validation import check_n_samples, check_table
 
-__all__ = ["BaseSynthesizer", "InputFormat", "SynthesizerMixin", "is_synthesizer"]
+__all__ = [
+    "BaseSynthesizer",
+    "IncrementalMixin",
+    "InputFormat",
+    "SynthesizerMixin",
+    "is_synthesizer",
+]
 
 
 def is_synthesizer(estimator):
@@ -147,8 +155,20 @@ class BaseSynthesizer(SynthesizerMixin, BaseEstimator):
         self : object
             The fitted synthesizer.
         """
+        table, _ = self._prepare_fit(X, y)
+        self._fit(table)
+        return self
+
+    def _prepare_fit(self, X, y, sample_weight=None):
+        """Validate the parameters and the input, learn the metadata, the input format and
+        ``random_state_``; return the modelled columns of the rows to learn and their weights
+        (:func:`~skltab._nn._weights.row_weights`: rows of weight 0 are left out before
+        anything is learned)."""
         self._validate_params()
         table, self.input_format_ = _table_from_input(X, y, self._allows_empty_table)
+        kept, weights = row_weights(sample_weight, len(table))
+        if sample_weight is not None:
+            table = table.iloc[kept].reset_index(drop=True)
         self.n_features_in_ = len(self.input_format_.columns)
         if self.input_format_.container == "dataframe":
             self.feature_names_in_ = np.asarray(self.input_format_.columns, dtype=object)
@@ -160,8 +180,7 @@ class BaseSynthesizer(SynthesizerMixin, BaseEstimator):
         modelled = self.modelled_columns_
         if not modelled:
             raise ValueError("Every column of X is an ID column; there is nothing to model.")
-        self._fit(table[modelled])
-        return self
+        return table[modelled], weights
 
     @property
     def modelled_columns_(self):
@@ -361,6 +380,85 @@ class BaseSynthesizer(SynthesizerMixin, BaseEstimator):
 
     def _sample(self, n_samples, conditions, random_state):
         raise NotImplementedError
+
+
+class IncrementalMixin:
+    """Mixin of synthesizers that continue training: :meth:`fit` and :meth:`partial_fit`
+    with row weights.
+
+    A weight means the same in both, and in every synthesizer: over the whole call, a row of
+    weight 2 counts like the row twice, a row of weight 0 like no row (it is left out before
+    anything is learned), and multiplying every weight by the same factor changes nothing.
+    Weights never count against their batch alone.
+
+    Subclasses of :class:`BaseSynthesizer` put this mixin first and implement
+    ``_fit(table, weights)`` (the whole training of :meth:`fit`), ``_start(table)`` (what
+    :meth:`partial_fit` does on an unfitted synthesizer before training: transforms and an
+    untrained model) and ``_partial_fit(table, weights)`` (one more epoch), where ``table``
+    holds the modelled columns of the rows with a positive weight and ``weights`` their
+    weights, scaled to a mean of 1.
+    """
+
+    def fit(self, X, y=None, sample_weight=None):
+        """Learn the table ``X`` (with ``y`` as its last column, if given), with optional
+        row weights.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_rows, n_features)
+            The real table. Columns may hold numbers, strings, categories, booleans,
+            datetimes and missing values.
+        y : array-like of shape (n_rows,), default=None
+            An optional target. When given, :meth:`sample` returns a tuple ``(X, y)``.
+        sample_weight : array-like of shape (n_rows,), default=None
+            Non-negative weight of each row (see the class's notes on weights); every row
+            weighs 1 when None.
+
+        Returns
+        -------
+        self : object
+            The fitted synthesizer.
+        """
+        table, weights = self._prepare_fit(X, y, sample_weight)
+        self._fit(table, weights)
+        return self
+
+    def partial_fit(self, X, y=None, sample_weight=None):
+        """Train one more epoch on the rows of ``X``, from the current state, with optional
+        row weights.
+
+        On an unfitted synthesizer, this first learns what :meth:`fit` learns before
+        training (metadata, transforms, an untrained model) from ``X``. Each call is one pass
+        over the rows at the constant ``learning_rate``, continuing the optimizer's state;
+        the history grows by one epoch.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_rows, n_features)
+            Rows with the fitted columns (and no category unseen by the first fit).
+        y : array-like of shape (n_rows,), default=None
+            The target, if the synthesizer was (or is to be) fitted with one.
+        sample_weight : array-like of shape (n_rows,), default=None
+            Non-negative weight of each row (see the class's notes on weights); every row
+            weighs 1 when None.
+
+        Returns
+        -------
+        self : object
+            The synthesizer.
+        """
+        try:
+            check_is_fitted(self)
+        except NotFittedError:
+            table, weights = self._prepare_fit(X, y, sample_weight)
+            self._start(table)
+        else:
+            self._validate_params()
+            table = self._check_scoring_table(X, y)[self.modelled_columns_]
+            kept, weights = row_weights(sample_weight, len(table))
+            table = table.iloc[kept].reset_index(drop=True)
+        self._partial_fit(table, weights)
+        return self
 
 
 def _table_from_input(X, y, allow_empty=False):

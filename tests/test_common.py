@@ -39,7 +39,13 @@ _IN_PLACE = "fits its steps in place, exactly as scikit-learn's Pipeline does"
 _IDENTITY_TAGS = "FunctionTransformer's tags claim it rejects NaN; it passes NaN on"
 
 
+_STRING_NAMES = ("builds a DataFrame with integer column names, which skltab refuses with a "
+                 "clear error (it needs string column names)")
+
+
 def _expected_failed_checks(estimator):
+    if hasattr(estimator, "partial_fit"):
+        return {"check_sample_weights_pandas_series": _STRING_NAMES}
     if not isinstance(estimator, SynthesisPipeline):
         return {}
     expected = dict.fromkeys(

@@ -177,14 +177,21 @@ class HybridDiffusion:
                                            reduction="none")
         return nll
 
-    def training_loss(self, model, rows, weights, generator, categorical_weight):
-        """Weighted mean over rows of the training loss, and its two parts.
+    def training_loss(self, model, rows, generator, categorical_weight):
+        """Training loss of each row, and its two parts.
 
         Per row: the squared error of the predicted noise summed over the noisy present
         numeric cells, plus ``categorical_weight`` times the mean cross-entropy of the masked
         categorical cells times the number of categorical columns; divided by the number of
         columns. (The mean over masked cells is the masked-diffusion weighting ``1 / t``,
         with the number of masked cells in place of its expectation.)
+
+        Returns
+        -------
+        losses : Tensor of shape (n_rows,)
+        parts : dict
+            ``numeric_loss`` and ``categorical_loss`` of each row, divided by the number of
+            columns.
         """
         t = stratified_times(len(rows), generator).to(self.device)
         numeric, flags, codes, noise, targets, masked = self.corrupt(
@@ -197,11 +204,9 @@ class HybridDiffusion:
         n_masked = masked.sum(1)
         categorical_loss = nll.sum(1) / n_masked.clamp(min=1) * self.n_categorical
         total = (numeric_loss + categorical_weight * categorical_loss) / self.n_columns
-        share = weights / weights.sum()
-        parts = {name: float((share * value.detach()).sum()) / self.n_columns
-                 for name, value in (("numeric_loss", numeric_loss),
-                                     ("categorical_loss", categorical_loss))}
-        return (share * total).sum(), parts
+        parts = {"numeric_loss": numeric_loss.detach() / self.n_columns,
+                 "categorical_loss": categorical_loss.detach() / self.n_columns}
+        return total, parts
 
     def variational_bound(self, model, rows, generator, n_times):
         """Monte-Carlo estimate of the diffusion loss bound of each row, in nats.

@@ -7,11 +7,12 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_sample_weight
 
-from ..base import BaseSynthesizer
+from ..base import BaseSynthesizer, IncrementalMixin
 from ..metadata import EncodedTable, TableEncoder
-from ..utils._early_stopping import EarlyStopping, split_rows
+from .._nn._early_stopping import EarlyStopping, split_rows
+from .._nn._loop import steps_per_epoch
+from .._nn._schedules import Schedule
 from ..utils._random import block_sizes, draw_seed
 from ..utils._torch import import_torch, resolve_device, seeded_torch, torch_generator
 
@@ -33,6 +34,10 @@ _VALIDATION_DRAWS = 1024
 _VALIDATION_STEPS = 20
 #: Rows sampled (with the full sampler) by each privacy check of early stopping.
 _CHECK_ROWS = 256
+#: Warm-up of the learning rate in :meth:`fit`: a linear ramp over this share of the steps
+#: (at most ``_MAX_WARMUP_STEPS``).
+_WARMUP_SHARE = 0.05
+_MAX_WARMUP_STEPS = 100
 #: Rows drawn from the model after training to learn the quantile matching.
 _MATCHING_ROWS = 4096
 #: Times per row, and the fixed seed, of the Monte-Carlo bound in :meth:`score`.
@@ -40,7 +45,7 @@ _SCORE_TIMES = 16
 _SCORE_SEED = 0
 
 
-class MaskedDiffusionSynthesizer(BaseSynthesizer):
+class MaskedDiffusionSynthesizer(IncrementalMixin, BaseSynthesizer):
     """Hybrid diffusion synthesizer: Gaussian diffusion on numbers, masked diffusion on
     categories, one shared denoiser (TabMDM).
 
@@ -148,7 +153,7 @@ class MaskedDiffusionSynthesizer(BaseSynthesizer):
         ``random_state``.
     verbose : int, default=0
         0 silent, 1 progress bars, 2 also a log line per epoch (logger
-        ``skltab.diffusion._training``).
+        ``skltab._nn``).
 
     Attributes
     ----------
@@ -346,78 +351,32 @@ class MaskedDiffusionSynthesizer(BaseSynthesizer):
         self.verbose = verbose
 
     # -- fitting ---------------------------------------------------------------------------
-    def _fit(self, table):
-        from .._privacy_guard import PrivacyGuard
-
-        rows = self._initialize(table)
+    def _fit(self, table, weights):
+        rows = self._build(table)
         seed = draw_seed(self.random_state_)
-        request = getattr(self, "_partial_fit_request", None)
-        if request is None:
-            self._fit_within_budget(table, rows, seed)
-        else:
-            self._train(rows, request, self._settings(1, "none"), seed)
-        self.privacy_guard_ = (PrivacyGuard().fit(table, None, self.metadata_)
-                               if self.privacy_guard else None)
-
-    def _fit_within_budget(self, table, rows, seed):
-        """Train for the epoch budget, with early stopping on held-out rows if asked."""
-        from .._privacy_guard import PrivacyGuard
-
         train, validation = split_rows(len(table), self.validation_fraction,
                                        self.early_stopping, seed)
         epochs = self._n_epochs(len(train), table.shape[1])
-        monitor, validation_rows = None, None
+        callbacks = []
         if validation is not None:
-            check = PrivacyGuard().fit(table.iloc[train], table.iloc[validation],
-                                       self.metadata_)
-            monitor = self._early_stopping(epochs, len(train), check, seed)
-            draws = np.tile(validation, math.ceil(_VALIDATION_DRAWS / len(validation)))
-            validation_rows = _take(rows, draws)
-        self._train(_take(rows, train), None, self._settings(epochs, self.lr_schedule), seed,
-                    validation_rows, monitor, self._validation_every(len(train)))
+            callbacks = self._early_stopping_callbacks(
+                table, rows, weights, train, validation, epochs, seed)
+        self._train(_take(rows, train), weights[train], epochs,
+                    self._fit_schedule(epochs, len(train)), seed, callbacks)
 
-    def partial_fit(self, X, y=None, sample_weight=None):
-        """Train one more epoch on ``X``, from the current weights, with optional row weights.
+    def _start(self, table):
+        self._build(table)
 
-        On an unfitted synthesizer, this first learns the table's metadata and transforms
-        from ``X`` (as :meth:`fit` does) and builds the denoiser. Each call is one pass over
-        the rows of ``X`` at the constant ``learning_rate``, continuing the optimizer's and
-        the weight average's state; the history grows by one epoch. A weighted row counts in
-        the loss in proportion to its weight, so rows with weight 0 are ignored. The quantile
-        matching keeps the marginals of the table given to :meth:`fit` (or to the first
-        ``partial_fit``) and re-learns the model's side.
-
-        Parameters
-        ----------
-        X : DataFrame or array-like of shape (n_rows, n_features)
-            Rows with the fitted columns (and no category unseen by the first fit).
-        y : array-like of shape (n_rows,), default=None
-            The target, if the synthesizer was (or is to be) fitted with one.
-        sample_weight : array-like of shape (n_rows,), default=None
-            Non-negative weight of each row; equal weights when None.
-
-        Returns
-        -------
-        self : object
-            The synthesizer.
-        """
-        if not hasattr(self, "model_"):
-            self._partial_fit_request = _PartialFitRequest(sample_weight)
-            try:
-                return self.fit(X, y)
-            finally:
-                del self._partial_fit_request
-        self._validate_params()
-        table = self._check_scoring_table(X, y)
+    def _partial_fit(self, table, weights):
         rows = self.space_.transform(self.encoder_.transform(table))
-        self._train(rows, _PartialFitRequest(sample_weight), self._settings(1, "none"),
-                    draw_seed(self.random_state_))
-        return self
+        self._train(rows, weights, 1, Schedule("constant"), draw_seed(self.random_state_))
 
-    def _initialize(self, table):
-        """Learn the transforms and build the denoiser; return the table's model-space rows."""
-        torch = import_torch("MaskedDiffusionSynthesizer")
+    def _build(self, table):
+        """Learn the transforms and the privacy guard, build the denoiser; return the
+        table's model-space rows."""
+        import_torch("MaskedDiffusionSynthesizer")
         self._check_heads()
+        from .._privacy_guard import PrivacyGuard
         from ._denoisers import build_denoiser
         from ._space import ModelSpace
 
@@ -434,10 +393,10 @@ class MaskedDiffusionSynthesizer(BaseSynthesizer):
             )
         self.model_ = model.to(self.device_)
         self.ema_model_ = copy.deepcopy(self.model_).requires_grad_(False).eval()
-        self.optimizer_ = torch.optim.AdamW(
-            self.model_.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay
-        )
+        self.optimizer_ = None
         self.history_, self.n_iter_, self.n_updates_ = [], 0, 0
+        self.privacy_guard_ = (PrivacyGuard().fit(table, None, self.metadata_)
+                               if self.privacy_guard else None)
         return self.space_.transform(encoded)
 
     def _check_heads(self):
@@ -448,7 +407,7 @@ class MaskedDiffusionSynthesizer(BaseSynthesizer):
             )
 
     def _steps_per_epoch(self, n_rows):
-        return math.ceil(n_rows / min(self.batch_size, n_rows))
+        return steps_per_epoch(n_rows, self.batch_size)
 
     def _n_epochs(self, n_rows, n_columns):
         """The epoch budget of :meth:`fit` on ``n_rows`` training rows."""
@@ -456,6 +415,13 @@ class MaskedDiffusionSynthesizer(BaseSynthesizer):
             return self.epochs
         steps = min(max(_STEPS_PER_CELL * n_rows * n_columns, _MIN_STEPS), _MAX_STEPS)
         return math.ceil(steps / self._steps_per_epoch(n_rows))
+
+    def _fit_schedule(self, epochs, n_rows):
+        """The learning rate of :meth:`fit`: ``lr_schedule`` after a linear warm-up of
+        ``_WARMUP_SHARE`` of the steps (at most ``_MAX_WARMUP_STEPS``)."""
+        steps = epochs * self._steps_per_epoch(n_rows)
+        warmup = min(_MAX_WARMUP_STEPS, max(1, int(_WARMUP_SHARE * steps)))
+        return Schedule(self.lr_schedule, warmup)
 
     def _validation_every(self, n_rows):
         """Epochs between two validation losses: about ``_VALIDATION_STEPS`` steps."""
@@ -467,8 +433,25 @@ class MaskedDiffusionSynthesizer(BaseSynthesizer):
         steps = _PATIENCE_TIME_CONSTANTS / (1 - self.ema_decay)
         return max(_MIN_PATIENCE, math.ceil(steps / self._steps_per_epoch(n_rows)))
 
-    def _early_stopping(self, epochs, n_rows, guard, seed):
-        """The early stopping of :meth:`fit`, with a privacy check of the weight average."""
+    def _early_stopping_callbacks(self, table, rows, weights, train, validation, epochs, seed):
+        """The validation loss of the weight average on the held-out rows (repeated, each
+        time with other fixed noise) and early stopping with a privacy check."""
+        import torch
+
+        from .._nn._callbacks import ValidationLoss
+        from .._privacy_guard import PrivacyGuard
+        from ._training import held_out_loss
+
+        draws = np.tile(validation, math.ceil(_VALIDATION_DRAWS / len(validation)))
+        held_out = self._tensors(_take(rows, draws))
+        held_out_weights = torch.as_tensor(weights[draws], dtype=torch.float32,
+                                           device=self.device_)
+        guard = PrivacyGuard().fit(table.iloc[train], table.iloc[validation], self.metadata_)
+
+        def validation_loss():
+            return held_out_loss(self._process(), self.ema_model_, held_out, held_out_weights,
+                                 seed, self.categorical_loss_weight)
+
         def snapshot():
             return [{k: v.clone() for k, v in model.state_dict().items()}
                     for model in (self.model_, self.ema_model_)]
@@ -482,57 +465,46 @@ class MaskedDiffusionSynthesizer(BaseSynthesizer):
                                              np.random.RandomState(seed), matching=False)
             return guard.check(self._decode(numeric, codes))
 
-        return EarlyStopping(self._patience(n_rows), epochs, snapshot, restore,
-                             None if guard is None else privacy_check)
+        monitor = EarlyStopping(self._patience(len(train)), epochs, snapshot, restore,
+                                None if guard is None else privacy_check)
+        return [ValidationLoss(validation_loss, self._validation_every(len(train))), monitor]
 
-    def _settings(self, epochs, schedule):
-        from ._training import TrainingSettings
-
-        return TrainingSettings(
-            epochs=epochs, batch_size=self.batch_size, learning_rate=self.learning_rate,
-            schedule=schedule, max_grad_norm=self.max_grad_norm, ema_decay=self.ema_decay,
-            categorical_weight=self.categorical_loss_weight,
-        )
-
-    def _train(self, rows, request, settings, seed, validation=None, monitor=None,
-               validation_every=1):
-        """Run the training loop on model-space rows (with early stopping by ``monitor`` on
-        the ``validation`` rows, every ``validation_every`` epochs), then refresh the
-        quantile matching."""
+    def _train(self, rows, weights, epochs, schedule, seed, callbacks=()):
+        """Run the training engine on model-space rows of weights ``weights`` (mean 1) for
+        ``epochs`` epochs with the learning rate of ``schedule``, then refresh the quantile
+        matching; early stopping, if any, is among ``callbacks``."""
         import torch
 
-        from ._training import Trainer
+        from .._nn._callbacks import ProgressReport, WeightAverage
+        from .._nn._loop import LoopSettings, TrainingLoop
+        from ._training import DiffusionTask
 
-        weights = np.ones(len(rows.codes)) if request is None else request.weights(rows)
-        kept = weights > 0
-        tensors = self._tensors(_take(rows, kept))
-        weights = torch.as_tensor(weights[kept], dtype=torch.float32, device=self.device_)
-        if validation is not None:
-            validation = (self._tensors(validation),
-                          torch.ones(len(validation.codes), device=self.device_), seed)
-        trainer = Trainer(self._process(), self.model_, self.ema_model_, self._optimizer(),
-                          self.n_updates_, self.verbose)
+        settings = LoopSettings(epochs, self.batch_size, self.learning_rate, schedule,
+                                self.max_grad_norm)
         generator = torch.Generator().manual_seed(seed)
+        task = DiffusionTask(self._process(), self._tensors(rows), generator,
+                             self.categorical_loss_weight)
+        callbacks = [WeightAverage(self.ema_model_, self.ema_decay), *callbacks,
+                     ProgressReport(self.verbose, "MaskedDiffusionSynthesizer.fit")]
+        loop = TrainingLoop(self.model_, self._optimizer(), task, callbacks, self.n_updates_)
         with seeded_torch(seed):
-            history = trainer.run(tensors, weights, settings, generator, validation,
-                                  first_epoch=self.n_iter_, monitor=monitor,
-                                  validation_every=validation_every)
-        self.n_updates_ = trainer.n_updates
+            history = loop.run(torch.as_tensor(weights, dtype=torch.float32,
+                                               device=self.device_), settings, self.n_iter_)
+        self.n_updates_ = loop.n_updates
         self.history_ = self.history_ + history
         self.n_iter_ += len(history)
+        monitor = next((c for c in callbacks if isinstance(c, EarlyStopping)), None)
         self.stopping_reason_ = "max_epochs" if monitor is None else monitor.reason
         self.best_epoch_ = self.n_iter_ if monitor is None else monitor.best_epoch
         self._fit_matcher(seed)
 
     def _optimizer(self):
-        """``optimizer_`` bound to ``model_``'s parameters (a loaded pickle holds copies)."""
-        import torch
+        """``optimizer_`` bound to ``model_``'s parameters (a loaded model holds copies)."""
+        from .._nn._optimizer import continued_adamw
 
-        optimizer = torch.optim.AdamW(self.model_.parameters(), lr=self.learning_rate,
-                                      weight_decay=self.weight_decay)
-        optimizer.load_state_dict(self.optimizer_.state_dict())
-        self.optimizer_ = optimizer
-        return optimizer
+        self.optimizer_ = continued_adamw(self.model_.parameters(), self.learning_rate,
+                                          self.weight_decay, self.optimizer_)
+        return self.optimizer_
 
     def _fit_matcher(self, seed):
         """Learn the quantile matching from a reference sample of the model."""
@@ -757,19 +729,6 @@ class MaskedDiffusionSynthesizer(BaseSynthesizer):
     def _get_test_params(cls):
         return {"hidden_dim": 32, "n_layers": 1, "embedding_dim": 4, "n_heads": 1, "epochs": 2,
                 "batch_size": 64, "n_sampling_steps": 4, "quantile_matching": True}
-
-
-class _PartialFitRequest:
-    """The row weights of a :meth:`~MaskedDiffusionSynthesizer.partial_fit` call."""
-
-    def __init__(self, sample_weight):
-        self.sample_weight = sample_weight
-
-    def weights(self, rows):
-        n_rows = len(rows.codes)
-        weights = _check_sample_weight(self.sample_weight, np.empty((n_rows, 0)),
-                                       ensure_non_negative=True)
-        return np.asarray(weights, dtype=float)
 
 
 class _KnownCells:

@@ -6,10 +6,11 @@ from numbers import Integral, Real
 import numpy as np
 import pandas as pd
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_sample_weight
 
-from ..base import BaseSynthesizer
-from ..utils._early_stopping import EarlyStopping, split_rows
+from ..base import BaseSynthesizer, IncrementalMixin
+from .._nn._early_stopping import EarlyStopping, split_rows
+from .._nn._loop import steps_per_epoch
+from .._nn._schedules import Schedule
 from ..utils._random import draw_seed
 from ..utils._torch import import_torch, resolve_device, seeded_torch
 from ._codec import MISSING, RowCodec
@@ -42,9 +43,11 @@ _VALIDATION_DIGITS = 2
 _NUMBER_KINDS = ("continuous", "integer")
 #: Rows sampled by each privacy check of early stopping.
 _CHECK_ROWS = 256
+#: Gradients are clipped to this norm.
+_MAX_GRAD_NORM = 1.0
 
 
-class PredLLMSynthesizer(BaseSynthesizer):
+class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
     """Fine-tune a causal language model on rows written as text, then sample valid rows.
 
     Each row is written as ``"age is 39, workclass is State-gov, ..., income is <=50K"``
@@ -151,7 +154,7 @@ class PredLLMSynthesizer(BaseSynthesizer):
         :meth:`sample` calls that pass no ``random_state``.
     verbose : int, default=0
         0 silent, 1 progress bars, 2 also a log line per epoch (logger
-        ``skltab.llm._training``).
+        ``skltab._nn``).
 
     Attributes
     ----------
@@ -350,7 +353,21 @@ class PredLLMSynthesizer(BaseSynthesizer):
         self.verbose = verbose
 
     # -- fitting ---------------------------------------------------------------------------
-    def _fit(self, table):
+    def _fit(self, table, weights):
+        cells, seed = self._build(table)
+        self._fit_within_budget(table, cells, weights, seed)
+
+    def _start(self, table):
+        self._build(table)
+
+    def _partial_fit(self, table, weights):
+        cells = self.codec_.cells(table)
+        self._check_values(cells)
+        self._train(cells, weights, 1, Schedule("constant"), draw_seed(self.random_state_))
+
+    def _build(self, table):
+        """Learn the codec, the tokenizer, the starts and the privacy guard, build the model;
+        return the table's cells (escaped texts) and the seed of the fit."""
         from .._privacy_guard import PrivacyGuard
 
         import_torch("PredLLMSynthesizer")
@@ -360,34 +377,26 @@ class PredLLMSynthesizer(BaseSynthesizer):
         seed = draw_seed(self.random_state_)
         self._build_model(cells, seed)
         self._learn_starts(cells)
-        self.history_, self.n_iter_ = [], 0
-        request = getattr(self, "_partial_fit_request", None)
-        if request is not None:
-            self._train(cells, _weights(request[0], len(table)), 1, "constant", seed)
-        else:
-            self._fit_within_budget(table, cells, seed)
+        self.history_, self.n_iter_, self.optimizer_ = [], 0, None
         self.privacy_guard_ = (PrivacyGuard().fit(table, None, self.metadata_)
                                if self.privacy_guard else None)
+        return cells, seed
 
-    def _fit_within_budget(self, table, cells, seed):
+    def _fit_within_budget(self, table, cells, weights, seed):
         """Train for the epoch budget, with early stopping on held-out rows if asked."""
         from .._privacy_guard import PrivacyGuard
 
         train, validation = split_rows(len(table), self.validation_fraction,
                                        self.early_stopping, seed)
-        weights = np.zeros(len(table))
-        weights[train] = 1.0
-        row_tokens = self._mean_row_tokens(cells, train)
-        epochs = self._n_epochs(len(train), row_tokens)
-        if validation is None:
-            self._train(cells, weights, epochs, "linear", seed)
-            return
-        check = PrivacyGuard().fit(table.iloc[train], table.iloc[validation], self.metadata_)
-        sequences = self._validation_sequences(cells, validation, seed)
-        every = self._validation_every(len(train), len(sequences))
-        monitor = EarlyStopping(self._patience(epochs, every), epochs, self._snapshot,
-                                self._restore, self._privacy_check(check, seed))
-        self._train(cells, weights, epochs, "linear", seed, sequences, monitor, every)
+        epochs = self._n_epochs(len(train), self._mean_row_tokens(cells, train))
+        callbacks = []
+        if validation is not None:
+            check = PrivacyGuard().fit(table.iloc[train], table.iloc[validation],
+                                       self.metadata_)
+            callbacks = self._early_stopping_callbacks(
+                cells, weights, validation, check, epochs, len(train), seed)
+        self._train(_rows(cells, train), weights[train], epochs,
+                    self._fit_schedule(epochs, len(train)), seed, callbacks)
 
     def _mean_row_tokens(self, cells, rows):
         """Mean number of tokens of the rows ``rows`` written as text."""
@@ -438,6 +447,25 @@ class PredLLMSynthesizer(BaseSynthesizer):
                                      {name: factors[k] for name, factors in coarse.items()})
                 for k, order in enumerate(orders)]
 
+    def _early_stopping_callbacks(self, cells, weights, validation, guard, epochs, n_rows,
+                                  seed):
+        """The validation loss of the held-out rows and early stopping with a privacy
+        check."""
+        from .._nn._callbacks import ValidationLoss
+        from ._training import validation_loss
+
+        sequences = self._validation_sequences(cells, validation, seed)
+        sequence_weights = np.resize(weights[validation], len(sequences))
+        every = self._validation_every(n_rows, len(sequences))
+
+        def loss():
+            return validation_loss(self.model_, sequences, sequence_weights, self.batch_size,
+                                   self.layout_.eos_id, self.device_)
+
+        monitor = EarlyStopping(self._patience(epochs, every), epochs, self._snapshot,
+                                self._restore, self._privacy_check(guard, seed))
+        return [ValidationLoss(loss, every), monitor]
+
     def _emphasis(self):
         return {self.target_: self.target_weight} if self.target_ is not None else None
 
@@ -461,44 +489,6 @@ class PredLLMSynthesizer(BaseSynthesizer):
             return guard.check(rows)
 
         return check
-
-    def partial_fit(self, X, y=None, sample_weight=None):
-        """Train one more epoch on ``X``, from the current weights, with optional row weights.
-
-        On an unfitted synthesizer this first does what :meth:`fit` does before training
-        (metadata, tokenizer, model) and then trains one epoch. Each call is one pass over
-        the rows of ``X`` at the constant ``learning_rate``, with a fresh AdamW state (LoRA:
-        fresh adapters, merged afterwards when ``merge_lora``). A row's loss counts in
-        proportion to its weight; rows of weight 0 are left out. The marginals that
-        feature-conditional sampling starts from stay those of the first fit.
-
-        Parameters
-        ----------
-        X : DataFrame or array-like of shape (n_rows, n_features)
-            Rows with the fitted columns; categories must have been seen by the first fit.
-        y : array-like of shape (n_rows,), default=None
-            The target, if the synthesizer was (or is to be) fitted with one.
-        sample_weight : array-like of shape (n_rows,), default=None
-            Non-negative weight of each row; equal weights when None.
-
-        Returns
-        -------
-        self : object
-            The synthesizer.
-        """
-        if not hasattr(self, "model_"):
-            self._partial_fit_request = (sample_weight,)
-            try:
-                return self.fit(X, y)
-            finally:
-                del self._partial_fit_request
-        self._validate_params()
-        table = self._check_scoring_table(X, y)[self.modelled_columns_]
-        cells = self.codec_.cells(table)
-        self._check_values(cells)
-        weights = _weights(sample_weight, len(table))
-        self._train(cells, weights, 1, "constant", draw_seed(self.random_state_))
-        return self
 
     def _build_model(self, cells, seed):
         from ._decoding import build_automata
@@ -570,14 +560,18 @@ class PredLLMSynthesizer(BaseSynthesizer):
             for text in set(cells[name]):
                 self.codec_.codecs[name].parse(text)
 
-    def _train(self, cells, weights, epochs, schedule, seed, validation=None, monitor=None,
-               validation_every=1):
-        """Train ``model_`` on the rows of ``cells`` (escaped texts) with row weights (with
-        early stopping by ``monitor`` on the ``validation`` sequences)."""
-        from ._model import add_lora, merge_lora
-        from ._training import TrainingSettings, train
+    def _train(self, cells, weights, epochs, schedule, seed, callbacks=()):
+        """Train ``model_`` on the rows of ``cells`` (escaped texts) of weights ``weights``
+        (mean 1) for ``epochs`` epochs with the learning rate of ``schedule``; early
+        stopping, if any, is among ``callbacks``."""
+        import torch
 
-        kept = np.flatnonzero(weights > 0)
+        from .._nn._callbacks import ProgressReport
+        from .._nn._loop import LoopSettings, TrainingLoop
+        from .._nn._optimizer import continued_adamw
+        from ._model import add_lora, merge_lora
+        from ._training import LanguageModelTask
+
         value_ids = {
             name: self.layout_.column_ids(self.codec_.codecs[name].kind, cells[name])
             for name in self.codec_.columns
@@ -585,29 +579,42 @@ class PredLLMSynthesizer(BaseSynthesizer):
         emphasis = self._emphasis()
 
         def make_sequences(rng):
-            orders = self._training_orders(len(kept), rng)
+            orders = self._training_orders(len(weights), rng)
             return [self.layout_.row_ids({name: value_ids[name][i] for name in order}, order,
                                          emphasis)
-                    for i, order in zip(kept, orders)]
+                    for i, order in enumerate(orders)]
 
         if self.lora_r is not None and not _is_peft(self.model_):
             self.model_ = add_lora(self.model_, self.lora_r, self.lora_alpha,
                                    self.lora_dropout, self.lora_target_modules)
-        settings = TrainingSettings(
-            epochs=epochs, batch_size=self.batch_size, learning_rate=self._learning_rate(),
-            weight_decay=self.weight_decay, warmup_ratio=self.warmup_ratio,
-            gradient_accumulation_steps=self.gradient_accumulation_steps, schedule=schedule,
-        )
-        history = train(self.model_, make_sequences, weights[kept], settings, seed,
-                        self.layout_.eos_id, self.device_, self.verbose, self.n_iter_,
-                        validation, monitor, validation_every)
+        self.optimizer_ = continued_adamw(
+            [p for p in self.model_.parameters() if p.requires_grad], self._learning_rate(),
+            self.weight_decay, self.optimizer_)
+        settings = LoopSettings(epochs, self.batch_size, self._learning_rate(), schedule,
+                                _MAX_GRAD_NORM, self.gradient_accumulation_steps)
+        task = LanguageModelTask(make_sequences, np.random.RandomState(seed),
+                                 self.layout_.eos_id, self.device_)
+        callbacks = [*callbacks, ProgressReport(self.verbose, "PredLLMSynthesizer.fit")]
+        loop = TrainingLoop(self.model_, self.optimizer_, task, callbacks)
+        with seeded_torch(seed):
+            history = loop.run(torch.as_tensor(weights, dtype=torch.float32,
+                                               device=self.device_), settings, self.n_iter_)
         if self.lora_r is not None and self.merge_lora:
             self.model_ = merge_lora(self.model_)
+            self.optimizer_ = None  # its parameters, the adapters, are merged away
         self.model_ = self.model_.eval()
         self.history_ = self.history_ + history
         self.n_iter_ += len(history)
+        monitor = next((c for c in callbacks if isinstance(c, EarlyStopping)), None)
         self.stopping_reason_ = "max_epochs" if monitor is None else monitor.reason
         self.best_epoch_ = self.n_iter_ if monitor is None else monitor.best_epoch
+
+    def _fit_schedule(self, epochs, n_rows):
+        """The learning rate of :meth:`fit`: a linear warm-up over ``warmup_ratio`` of the
+        steps, then a linear decay to 0."""
+        steps = epochs * steps_per_epoch(n_rows, self.batch_size,
+                                         self.gradient_accumulation_steps)
+        return Schedule("linear", math.ceil(self.warmup_ratio * steps))
 
     def _learning_rate(self):
         if self.learning_rate != "auto":
@@ -823,12 +830,9 @@ def _coarse_number_weights(text):
     return weights
 
 
-def _weights(sample_weight, n_rows):
-    if sample_weight is None:
-        return np.ones(n_rows)
-    weights = _check_sample_weight(sample_weight, np.empty((n_rows, 0)),
-                                   ensure_non_negative=True)
-    return np.asarray(weights, dtype=float)
+def _rows(cells, index):
+    """The cells of the rows at ``index``."""
+    return {name: [texts[i] for i in index] for name, texts in cells.items()}
 
 
 def _is_peft(model):

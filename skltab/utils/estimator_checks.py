@@ -25,6 +25,7 @@ from sklearn.preprocessing import StandardScaler
 __all__ = [
     "check_chunk_invariance",
     "check_conditions",
+    "check_partial_fit_continues_training",
     "check_fit_rejects_bad_tables",
     "check_joblib_round_trip",
     "check_n_samples_validation",
@@ -37,6 +38,8 @@ __all__ = [
     "make_check_table",
     "parametrize_with_synthesizer_checks",
     "synthesizer_checks",
+    "check_weight_scale_changes_nothing",
+    "check_zero_weight_rows_change_nothing",
 ]
 
 
@@ -76,8 +79,15 @@ def make_check_table(n_rows=120, random_state=0):
     )
 
 
-def synthesizer_checks():
-    """Yield every skltab check, as functions of ``(name, estimator)``."""
+def synthesizer_checks(estimator=None):
+    """Yield every skltab check, as functions of ``(name, estimator)``.
+
+    Parameters
+    ----------
+    estimator : estimator, default=None
+        The estimator to check; the checks of the incremental contract are yielded when it
+        has ``partial_fit`` (or when None).
+    """
     yield check_sample_before_fit
     yield check_n_samples_validation
     yield check_output_schema
@@ -89,6 +99,10 @@ def synthesizer_checks():
     yield check_pipeline_grid_search
     yield check_conditions
     yield check_fit_rejects_bad_tables
+    if estimator is None or hasattr(estimator, "partial_fit"):
+        yield check_zero_weight_rows_change_nothing
+        yield check_weight_scale_changes_nothing
+        yield check_partial_fit_continues_training
 
 
 def parametrize_with_synthesizer_checks(estimators, *, expected_failed_checks=None):
@@ -114,7 +128,7 @@ def parametrize_with_synthesizer_checks(estimators, *, expected_failed_checks=No
         for estimator in estimators:
             name = type(estimator).__name__
             expected = expected_failed_checks(estimator) if expected_failed_checks else {}
-            for check in synthesizer_checks():
+            for check in synthesizer_checks(estimator):
                 marks = []
                 if check.__name__ in expected:
                     marks = [pytest.mark.xfail(strict=True, reason=expected[check.__name__])]
@@ -329,3 +343,59 @@ def check_fit_rejects_bad_tables(name, estimator):
     ]
     for error, words, table in cases:
         _expect_error(error, words, clone(estimator).fit, table)
+
+
+def _weighted_check_table():
+    """The check table with an ``(n_rows,)`` array of weights in {0.5, 1, 2, 3}."""
+    real = make_check_table(n_rows=80)
+    weights = np.random.RandomState(1).choice([0.5, 1.0, 2.0, 3.0], len(real))
+    return real, weights
+
+
+def check_zero_weight_rows_change_nothing(name, estimator):
+    """Rows of weight 0 count like no row, in ``fit`` and in ``partial_fit``."""
+    real, weights = _weighted_check_table()
+    other = make_check_table(n_rows=30, random_state=1)
+    padded = pd.concat([real, other], ignore_index=True)
+    padded_weights = np.concatenate([weights, np.zeros(len(other))])
+    plain = _fitted(estimator, real).fit(real, sample_weight=weights)
+    padded_fit = _fitted(estimator, real).fit(padded, sample_weight=padded_weights)
+    pd.testing.assert_frame_equal(
+        plain.sample(50, random_state=0), padded_fit.sample(50, random_state=0),
+        obj=f"{name}: samples after fit with extra rows of weight 0")
+    repeated = pd.concat([real, real.iloc[::-1]], ignore_index=True)
+    plain.partial_fit(real, sample_weight=weights)
+    padded_fit.partial_fit(repeated, sample_weight=np.concatenate([weights, 0 * weights]))
+    pd.testing.assert_frame_equal(
+        plain.sample(50, random_state=0), padded_fit.sample(50, random_state=0),
+        obj=f"{name}: samples after partial_fit with extra rows of weight 0")
+
+
+def check_weight_scale_changes_nothing(name, estimator):
+    """Multiplying every weight by the same factor changes nothing."""
+    real, weights = _weighted_check_table()
+    first = _fitted(estimator, real).fit(real, sample_weight=weights)
+    second = _fitted(estimator, real).fit(real, sample_weight=8 * weights)
+    first.partial_fit(real, sample_weight=weights)
+    second.partial_fit(real, sample_weight=weights / 4)
+    pd.testing.assert_frame_equal(
+        first.sample(50, random_state=0), second.sample(50, random_state=0),
+        obj=f"{name}: samples after fit and partial_fit with scaled weights")
+
+
+def check_partial_fit_continues_training(name, estimator):
+    """``partial_fit`` trains one more epoch of the fitted model: the history grows by one
+    record and the rows sampled with a fixed seed change; on an unfitted synthesizer it
+    learns the table first."""
+    real = make_check_table()
+    fitted = _fitted(estimator, real)
+    before, n_records = fitted.sample(50, random_state=0), len(fitted.history_)
+    assert fitted.partial_fit(real) is fitted, f"{name}.partial_fit must return self."
+    assert len(fitted.history_) == n_records + 1 and fitted.n_iter_ == n_records + 1, (
+        f"{name}.partial_fit must add one epoch to history_ and n_iter_.")
+    assert not before.equals(fitted.sample(50, random_state=0)), (
+        f"{name}.partial_fit did not change the model.")
+    started = clone(estimator).partial_fit(real)
+    assert len(started.sample(5)) == 5 and started.n_iter_ == 1
+    _expect_error(ValueError, ["sample_weight"], fitted.partial_fit, real,
+                  sample_weight=np.ones(3))

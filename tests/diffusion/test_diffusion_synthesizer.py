@@ -307,7 +307,7 @@ def test_non_finite_loss_stops_training_with_a_clear_error(fast):
 
 
 def test_verbose_logs_one_line_per_epoch(fast, caplog):
-    with caplog.at_level(logging.INFO, logger="skltab.diffusion"):
+    with caplog.at_level(logging.INFO, logger="skltab._nn"):
         MaskedDiffusionSynthesizer(**fast, verbose=2, random_state=0).fit(_related_table(64))
     lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("epoch ")]
     assert len(lines) == fast["epochs"] and "loss=" in lines[0]

@@ -253,9 +253,9 @@ def test_bad_parameters_are_named(params, error, words):
 
 
 def test_verbose_logs_one_line_per_epoch(caplog):
-    with caplog.at_level(logging.INFO, logger="skltab.llm._training"):
+    with caplog.at_level(logging.INFO, logger="skltab._nn"):
         PredLLMSynthesizer(**{**TINY, "epochs": 2}, verbose=2).fit(_relation_table(30))
-    lines = [r.getMessage() for r in caplog.records if r.name == "skltab.llm._training"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "skltab._nn._callbacks"]
     assert len(lines) == 2 and lines[0].startswith("epoch 1: loss=")
 
 
@@ -328,7 +328,7 @@ def test_default_fit_holds_out_rows_checks_privacy_and_says_why_it_stopped():
 
 def test_early_stopping_stops_on_the_validation_loss_and_keeps_the_best_state():
     from skltab.llm._training import validation_loss
-    from skltab.utils._early_stopping import split_rows
+    from skltab._nn._early_stopping import split_rows
     from skltab.utils._random import draw_seed
 
     # columns of noise: held-out rows stop getting more likely once the model has learned
@@ -353,7 +353,8 @@ def test_early_stopping_stops_on_the_validation_loss_and_keeps_the_best_state():
     _, held_out = split_rows(200, 0.1, True, seed)
     sequences = fitted._validation_sequences(fitted.codec_.cells(table), held_out, seed)
     assert len(sequences) >= 256
-    loss = validation_loss(fitted.model_, sequences, 16, fitted.layout_.eos_id, "cpu")
+    loss = validation_loss(fitted.model_, sequences, np.ones(len(sequences)), 16,
+                           fitted.layout_.eos_id, "cpu")
     assert loss == pytest.approx(kept["validation_loss"], rel=1e-4)
 
 

@@ -7,6 +7,8 @@ import math
 
 import numpy as np
 
+from ._loop import Callback
+
 logger = logging.getLogger(__name__)
 
 #: Fewest validation rows early stopping holds out; smaller tables train on every row.
@@ -46,7 +48,7 @@ def split_rows(n_rows, validation_fraction, early_stopping, seed):
     return np.sort(order[n_validation:]), np.sort(order[:n_validation])
 
 
-class EarlyStopping:
+class EarlyStopping(Callback):
     """Decide after each epoch whether training stops, and which state it keeps.
 
     After each evaluated epoch, a validation loss within ``VALIDATION_TOLERANCE`` of the best
@@ -92,6 +94,13 @@ class EarlyStopping:
         self._best_loss, self._best_state, self._improved = math.inf, None, 0
         self._safe = None
         self._next_check = self.check_every
+
+    def on_epoch_end(self, loop, record):
+        if "validation_loss" in record and self.update(record):
+            loop.stop_training = True
+
+    def on_train_end(self, loop):
+        self.finish()
 
     def update(self, record):
         """Read an evaluated epoch's ``record`` (its ``epoch``, counted from 1, and

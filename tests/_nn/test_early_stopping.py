@@ -5,7 +5,7 @@ import logging
 import numpy as np
 import pytest
 
-from skltab.utils._early_stopping import MIN_VALIDATION_ROWS, EarlyStopping, split_rows
+from skltab._nn._early_stopping import MIN_VALIDATION_ROWS, EarlyStopping, split_rows
 
 
 class _Model:
@@ -48,7 +48,7 @@ def test_split_rows_holds_out_a_seeded_share_and_never_overlaps():
 def test_split_rows_does_not_split_without_early_stopping_or_enough_rows(caplog):
     assert split_rows(200, 0.1, False, seed=0)[1] is None
     n_rows = 10 * MIN_VALIDATION_ROWS - 10
-    with caplog.at_level(logging.INFO, logger="skltab.utils._early_stopping"):
+    with caplog.at_level(logging.INFO, logger="skltab._nn._early_stopping"):
         train, validation = split_rows(n_rows, 0.1, True, seed=0)
     assert validation is None and len(train) == n_rows
     assert "fewer than 10 validation rows" in caplog.text
@@ -84,7 +84,7 @@ def test_a_failed_privacy_check_keeps_the_best_state_of_the_last_passing_check()
 
 def test_a_first_failed_check_keeps_the_best_state_and_warns(caplog):
     checks = [({"too_close_rate": 0.5}, False)]
-    with caplog.at_level(logging.WARNING, logger="skltab.utils._early_stopping"):
+    with caplog.at_level(logging.WARNING, logger="skltab._nn._early_stopping"):
         monitor, epochs, model = _run([5, 4, 3], patience=3, max_epochs=20, checks=checks)
     assert (monitor.reason, epochs, model.state) == ("privacy", 2, 2)
     assert "first privacy check already failed" in caplog.text
