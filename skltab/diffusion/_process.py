@@ -110,10 +110,18 @@ class HybridDiffusion:
         self.missing_codes = missing_codes
 
     # -- random numbers, drawn on the CPU ---------------------------------------------------
-    def _rand(self, shape, generator):
+    def _rand(self, shape, generator, shared=False):
+        """Uniforms of ``shape`` (rows first); with ``shared``, one row of them for every
+        row, so that a row's draws do not depend on the other rows."""
+        if shared:
+            return torch.rand((1, *shape[1:]), generator=generator).expand(shape).to(self.device)
         return torch.rand(shape, generator=generator).to(self.device)
 
-    def _randn(self, shape, generator):
+    def _randn(self, shape, generator, shared=False):
+        """Standard normals, as :meth:`_rand`."""
+        if shared:
+            return torch.randn((1, *shape[1:]), generator=generator).expand(shape).to(
+                self.device)
         return torch.randn(shape, generator=generator).to(self.device)
 
     # -- corruption ----------------------------------------------------------------------
@@ -128,20 +136,22 @@ class HybridDiffusion:
         """What the denoiser reads for numeric cells: known values clean, others noisy."""
         return torch.where(known, numeric, noisy), known.float()
 
-    def corrupt(self, rows, t, generator, reveal_rate=0.0):
+    def corrupt(self, rows, t, generator, reveal_rate=0.0, shared=False):
         """Noise and mask the rows at times ``t``.
 
         Returns the denoiser's inputs (numeric values, their known flags, codes), the noise,
         the numeric cells the loss covers and the masked categorical cells. A code of -1 (a
-        category never seen in fit) is fed as masked and is not a masked cell.
+        category never seen in fit) is fed as masked and is not a masked cell. With
+        ``shared``, every row gets the same random draws.
         """
         n = len(rows)
-        noise = self._randn((n, self.n_numeric), generator)
+        noise = self._randn((n, self.n_numeric), generator, shared)
         alpha, sigma = (value[:, None] for value in alpha_sigma(t))
-        clean = self._dequantized(rows, generator)
+        clean = self._dequantized(rows, generator, shared)
         noisy = alpha * clean + sigma * noise
-        revealed = self._revealed(n, reveal_rate, generator)
-        masked = self._rand((n, self.n_categorical), generator) < mask_probability(t)[:, None]
+        revealed = self._revealed(n, reveal_rate, generator, shared)
+        masked = (self._rand((n, self.n_categorical), generator, shared)
+                  < mask_probability(t)[:, None])
         masked[:, self.indicator_columns] &= ~revealed[:, self.indicator_numeric]
         hidden = masked | (rows.codes < 0)
         codes = torch.where(hidden, self.mask_codes.expand(n, -1), rows.codes)
@@ -149,21 +159,21 @@ class HybridDiffusion:
         numeric, flags = self._input(rows.numeric, known, noisy)
         return numeric, flags, codes, noise, rows.present & ~known, masked & (rows.codes >= 0)
 
-    def _dequantized(self, rows, generator):
+    def _dequantized(self, rows, generator, shared=False):
         """Clean numeric values: each drawn uniformly in its interval of probability (so a
         tied value is spread over its share of the normal), missing cells from N(0, 1)."""
-        uniform = self._rand(rows.low.shape, generator)
+        uniform = self._rand(rows.low.shape, generator, shared)
         clean = torch.special.ndtri(rows.low + (rows.high - rows.low) * uniform)
-        filler = self._randn(rows.low.shape, generator)
+        filler = self._randn(rows.low.shape, generator, shared)
         return torch.where(rows.present, clean, filler)
 
-    def _revealed(self, n, reveal_rate, generator):
+    def _revealed(self, n, reveal_rate, generator, shared=False):
         """Numeric cells revealed for conditional training: in a share of rows, a random
         subset (with their missing-value indicators; categorical cells need no reveal, the
         masking already leaves any subset visible)."""
-        rows = self._rand((n, 1), generator) < reveal_rate
-        share = self._rand((n, 1), generator)
-        return rows & (self._rand((n, self.n_numeric), generator) < share)
+        rows = self._rand((n, 1), generator, shared) < reveal_rate
+        share = self._rand((n, 1), generator, shared)
+        return rows & (self._rand((n, self.n_numeric), generator, shared) < share)
 
     # -- losses ----------------------------------------------------------------------------
     def _categorical_nll(self, model, hidden, codes, masked):
@@ -215,13 +225,15 @@ class HybridDiffusion:
         categorical cells, plus the continuous-time Gaussian diffusion term
         ``E_t[-lambda'(t) / 2 * sum of squared noise errors]`` of the present numeric cells,
         averaged over ``n_times`` stratified times per row. A category never seen in fit
-        adds ``-log(1e-12)``.
+        adds ``-log(1e-12)``. Every row gets the same times and draws (common random
+        numbers), so a row's estimate depends on the row and ``generator`` alone.
         """
         total = torch.zeros(len(rows), device=self.device)
-        offsets = torch.rand(len(rows), generator=generator)
+        offsets = torch.rand(1, generator=generator).expand(len(rows))
         for i in range(n_times):
             t = ((i + offsets) / n_times).clamp(min=1e-4).to(self.device)
-            numeric, flags, codes, noise, targets, masked = self.corrupt(rows, t, generator)
+            numeric, flags, codes, noise, targets, masked = self.corrupt(rows, t, generator,
+                                                                         shared=True)
             hidden = model.features(numeric, flags, codes, t)
             squared = (model.predict_noise(hidden) - noise) ** 2
             numeric_term = torch.where(targets, squared, torch.zeros_like(squared)).sum(1)

@@ -684,11 +684,13 @@ class MaskedDiffusionSynthesizer(IncrementalMixin, BaseSynthesizer):
         return missing
 
     # -- scoring ---------------------------------------------------------------------------
-    def score(self, X, y=None):
-        """Negative diffusion loss bound of the rows of ``X``, averaged over rows (in nats).
+    def score_samples(self, X, y=None):
+        """Negative diffusion loss bound of each row of ``X`` (in nats); :meth:`score` is
+        its mean.
 
-        For each row, a Monte-Carlo estimate (16 stratified times, fixed seed, so the result
-        is deterministic) of the variational bound of the hybrid diffusion: the masked
+        For each row, a Monte-Carlo estimate (16 stratified times and draws, the same for
+        every row, from a fixed seed, so a row's score is deterministic and does not depend
+        on the other rows) of the variational bound of the hybrid diffusion: the masked
         diffusion bound ``E_t[(1/t) sum of cross-entropies of masked cells]`` of the
         categorical cells (an upper bound of their negative log-likelihood), plus the
         continuous-time Gaussian diffusion term ``E_t[-lambda'(t)/2 * squared noise error]``
@@ -706,8 +708,8 @@ class MaskedDiffusionSynthesizer(IncrementalMixin, BaseSynthesizer):
 
         Returns
         -------
-        score : float
-            Negative mean bound per row (greater is better).
+        scores : ndarray of shape (n_rows,)
+            Negative bound of each row (greater is better).
         """
         import torch
 
@@ -715,15 +717,15 @@ class MaskedDiffusionSynthesizer(IncrementalMixin, BaseSynthesizer):
         rows = self._tensors(self.space_.transform(
             self.encoder_.transform(table, unknown="mark")
         ))
-        generator = torch.Generator().manual_seed(_SCORE_SEED)
         process = self._process()
         bounds = []
         with torch.inference_mode():
             for index in torch.arange(len(rows)).split(self._seed_block_size):
                 batch = rows.take(index.to(self.device_))
+                generator = torch.Generator().manual_seed(_SCORE_SEED)
                 bounds.append(process.variational_bound(self.ema_model_, batch, generator,
                                                         _SCORE_TIMES))
-        return -float(torch.cat(bounds).mean())
+        return -torch.cat(bounds).cpu().numpy().astype(float)
 
     @classmethod
     def _get_test_params(cls):

@@ -735,8 +735,9 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
         return pd.DataFrame(columns, columns=self.codec_.columns)
 
     # -- scoring ---------------------------------------------------------------------------
-    def score(self, X, y=None):
-        """Mean log-likelihood of the rows of ``X`` under the model, per row (in nats).
+    def score_samples(self, X, y=None):
+        """Log-likelihood of each row of ``X`` under the model (in nats); :meth:`score` is
+        its mean.
 
         Each row is written in table order (the target last) and its log-probability is the
         sum, over the tokens of its values, of the model's log-probability of the token
@@ -757,8 +758,8 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
 
         Returns
         -------
-        score : float
-            Mean log-likelihood per row (greater is better).
+        scores : ndarray of shape (n_rows,)
+            Log-likelihood of each row (greater is better).
         """
         from ._decoding import value_log_probs
 
@@ -772,7 +773,7 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
             choices.append(row_choices)
         totals = value_log_probs(self.model_, sequences, choices, self.sample_batch_size,
                                  self.device_)
-        return float(np.mean(totals + floors * math.log(_FLOOR)))
+        return np.asarray(totals + floors * math.log(_FLOOR), dtype=float)
 
     def _scored_row(self, row_texts):
         """Token ids of a row in table order, its scored choices and its unwritable values."""

@@ -35,6 +35,7 @@ __all__ = [
     "check_pipeline_grid_search",
     "check_random_state_semantics",
     "check_sample_before_fit",
+    "check_score_samples",
     "make_check_table",
     "parametrize_with_synthesizer_checks",
     "synthesizer_checks",
@@ -99,6 +100,8 @@ def synthesizer_checks(estimator=None):
     yield check_pipeline_grid_search
     yield check_conditions
     yield check_fit_rejects_bad_tables
+    if estimator is None or hasattr(estimator, "score_samples"):
+        yield check_score_samples
     if estimator is None or hasattr(estimator, "partial_fit"):
         yield check_zero_weight_rows_change_nothing
         yield check_weight_scale_changes_nothing
@@ -399,3 +402,25 @@ def check_partial_fit_continues_training(name, estimator):
     assert len(started.sample(5)) == 5 and started.n_iter_ == 1
     _expect_error(ValueError, ["sample_weight"], fitted.partial_fit, real,
                   sample_weight=np.ones(3))
+
+
+def check_score_samples(name, estimator):
+    """``score_samples`` gives one finite value per row, which does not depend on the other
+    rows or their order; ``score`` is their mean; a row with a category the table never had
+    scores lower than the same row without it."""
+    real = make_check_table()
+    fitted = _fitted(estimator, real)
+    rows = real.iloc[:20]
+    scores = fitted.score_samples(rows)
+    assert isinstance(scores, np.ndarray) and scores.shape == (20,), (
+        f"{name}.score_samples must return an ndarray of shape (n_rows,).")
+    assert np.isfinite(scores).all(), f"{name}.score_samples returned non-finite values."
+    assert np.allclose(fitted.score_samples(rows.iloc[::-1])[::-1], scores, rtol=1e-5), (
+        f"{name}.score_samples of a row depends on the order of the rows.")
+    assert np.allclose(fitted.score_samples(rows.iloc[5:9]), scores[5:9], rtol=1e-5), (
+        f"{name}.score_samples of a row depends on the other rows.")
+    assert np.isclose(fitted.score(rows), scores.mean(), rtol=1e-6), (
+        f"{name}.score must be the mean of score_samples.")
+    unseen = fitted.score_samples(rows.assign(segment="never seen"))
+    assert (unseen < scores).all(), (
+        f"{name}.score_samples did not score rows with an unseen category lower.")
