@@ -11,6 +11,7 @@ from ..base import BaseSynthesizer, IncrementalMixin
 from .._nn._early_stopping import EarlyStopping, split_rows
 from .._nn._loop import steps_per_epoch
 from .._nn._schedules import Schedule
+from ..utils._docstrings import fill_doc
 from ..utils._random import draw_seed
 from ..utils._torch import import_torch, resolve_device, seeded_torch
 from ._codec import MISSING, RowCodec
@@ -47,6 +48,7 @@ _CHECK_ROWS = 256
 _MAX_GRAD_NORM = 1.0
 
 
+@fill_doc
 class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
     """Fine-tune a causal language model on rows written as text, then sample valid rows.
 
@@ -182,32 +184,9 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
         ``seconds`` and, with early stopping, ``validation_loss`` where it was computed
         (every few epochs on small tables, and after the last); the epochs of a privacy
         check add its ``too_close_rate``.
-    n_iter_ : int
-        Epochs run (by :meth:`fit` and :meth:`partial_fit`).
-    stopping_reason_ : str
-        Why :meth:`fit` stopped: ``"n_iter_no_change"`` (the validation loss stopped
-        improving), ``"privacy"`` (a privacy check failed) or ``"max_epochs"`` (the budget
-        ran out, or there was no early stopping; also after :meth:`partial_fit`).
-    best_epoch_ : int
-        Epoch of the weights kept (the last epoch without early stopping).
-    privacy_guard_ : PrivacyGuard or None
-        The training rows in distance space and the threshold of the privacy guard (None
-        with ``privacy_guard=False`` or a table with only text columns).
-    privacy_guard_report_ : dict
-        What the guard did in the last :meth:`sample` or :meth:`iter_samples` call:
-        ``n_samples``, ``n_too_close`` (rows too close at their first draw), ``n_redraws``
-        (rows drawn again), ``n_remaining`` (too close after every redraw, kept) and
-        ``threshold``. Defined once the guard has sampled.
-    metadata_ : TableMetadata
-        Metadata of the fitted table.
-    random_state_ : RandomState
-        Generator drawn from by :meth:`sample` when it gets no ``random_state``.
-    n_features_in_ : int
-        Number of columns of ``X``.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Column names of ``X``; defined only when ``X`` was a DataFrame.
-    input_format_ : InputFormat
-        How ``X`` and ``y`` were passed, for :meth:`sample` to return the same.
+    %(training_attributes)s
+    %(privacy_guard_attributes)s
+    %(fit_attributes)s
 
     See Also
     --------
