@@ -109,7 +109,7 @@ synthetic.head()
 # tables); scikit-learn's ``check_estimator`` runs scikit-learn's own. In a test suite, use
 # ``parametrize_with_synthesizer_checks`` and ``parametrize_with_checks`` instead, one test per
 # check.
-for check in synthesizer_checks():
+for check in synthesizer_checks(GaussianSynthesizer()):
     check("GaussianSynthesizer", GaussianSynthesizer())
 check_estimator(GaussianSynthesizer(), on_skip=None)
 print("all checks passed")
