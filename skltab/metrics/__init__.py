@@ -2,7 +2,9 @@
 
 Every metric compares a real table with a synthetic one that has the same columns, handles
 numeric, datetime, categorical and boolean columns and missing values, and is deterministic
-for a given ``random_state``. :func:`evaluate` computes them all into an
+for a given ``random_state``. :func:`realism_samples`, :func:`closest_real_distance` and
+:func:`rule_satisfaction_samples` give one value per synthetic row, from which the detection,
+distance and rule aggregates are computed. :func:`evaluate` computes them all into an
 :class:`EvaluationReport`; :func:`get_scorer` and :func:`make_synthesis_scorer` turn them into
 scorers for ``GridSearchCV`` and ``cross_validate``.
 """
@@ -16,7 +18,7 @@ from ._columns import (
     total_variation_distance,
     wasserstein_distance,
 )
-from ._detection import DETECTION_FOLDS, DETECTION_MAX_ROWS, detection_auc
+from ._detection import DETECTION_FOLDS, DETECTION_MAX_ROWS, detection_auc, realism_samples
 from ._copying import CopyingWarning
 from ._diversity import diversity_scores
 from ._pairs import (
@@ -25,10 +27,15 @@ from ._pairs import (
     correlation_distance,
     pair_fidelity,
 )
-from ._privacy import privacy_scores
+from ._privacy import closest_real_distance, privacy_scores
 from ._registry import CATEGORIES, METRICS, MetricInfo
 from ._report import EvaluationReport, evaluate
-from ._rules import parse_rule, rule_violation_rate, rule_violations
+from ._rules import (
+    parse_rule,
+    rule_satisfaction_samples,
+    rule_violation_rate,
+    rule_violations,
+)
 from ._scorers import SynthesisScorer, get_scorer, get_scorer_names, make_synthesis_scorer
 from ._space import MAX_ONE_HOT, NEIGHBORS_MAX_ROWS
 from ._utility import UTILITY_MAX_ROWS, utility_scores
@@ -47,6 +54,7 @@ __all__ = [
     "UTILITY_MAX_ROWS",
     "association_error",
     "association_matrix",
+    "closest_real_distance",
     "column_fidelity",
     "correlation_distance",
     "detection_auc",
@@ -62,6 +70,8 @@ __all__ = [
     "pair_fidelity",
     "parse_rule",
     "privacy_scores",
+    "realism_samples",
+    "rule_satisfaction_samples",
     "rule_violation_rate",
     "rule_violations",
     "total_variation_distance",

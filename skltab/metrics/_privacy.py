@@ -76,19 +76,15 @@ def privacy_scores(real, synthetic, *, train, metadata=None, random_state=0):
 
 def privacy_from_pair(pair):
     """:func:`privacy_scores` of a :class:`TablePair` that holds a ``train`` table."""
-    train, holdout, synthetic = (
-        pair.space.transform(pair.encoded(name))[pair.subsample(name, NEIGHBORS_MAX_ROWS,
-                                                                "privacy")]
-        for name in ("train", "real", "synthetic")
-    )
-    to_train = nearest_distances(synthetic, train, min(2, len(train)))
-    holdout_to_train = nearest_distances(holdout, train, 1)[:, 0]
+    to_train = closest_distances(pair, "synthetic", "train", n_neighbors=2)
+    holdout_to_train = closest_distances(pair, "real", "train")[:, 0]
     dcr_synthetic = float(np.median(to_train[:, 0]))
     dcr_holdout = float(np.median(holdout_to_train))
     nndr = (float(np.median(_ratio(to_train[:, 0], to_train[:, 1])))
-            if len(train) > 1 else np.nan)
-    to_synthetic = nearest_distances(np.vstack([train, holdout]), synthetic, 1)[:, 0]
-    is_member = np.repeat([True, False], [len(train), len(holdout)])
+            if to_train.shape[1] > 1 else np.nan)
+    members, others = (closest_distances(pair, name, "synthetic")[:, 0]
+                       for name in ("train", "real"))
+    is_member = np.repeat([True, False], [len(members), len(others)])
     return {
         "dcr_synthetic": dcr_synthetic,
         "dcr_holdout": dcr_holdout,
@@ -98,8 +94,73 @@ def privacy_from_pair(pair):
         "too_close_reference": _leave_one_out_too_close(holdout_to_train),
         **exact_copy_rates(pair),
         "nndr": nndr,
-        "membership_inference_auc": float(roc_auc_score(is_member, -to_synthetic)),
+        "membership_inference_auc": float(roc_auc_score(is_member,
+                                                        -np.concatenate([members, others]))),
     }
+
+
+def closest_real_distance(real, synthetic, *, metadata=None):
+    """Distance from each synthetic row to its closest real row.
+
+    Distances are Euclidean in the distance space of the privacy and diversity metrics:
+    numbers scaled to [0, 1] by the real range (a missing number is 0 plus an indicator
+    column), categories one-hot with entries ``sqrt(1/2)``, so that two rows that differ in
+    one category, or in one number by its whole real range, are at distance 1. Every row of
+    both tables is compared (no subsample), so the cost grows with the product of the table
+    sizes. ``dcr_synthetic`` of :func:`privacy_scores` is the median of the same distances
+    to the training rows (with numbers scaled by the range of the training and holdout rows
+    together).
+
+    Parameters
+    ----------
+    real : DataFrame
+        The real rows to measure against, such as the rows a synthesizer was fitted on.
+    synthetic : DataFrame
+        The synthetic table, with the same columns.
+    metadata : TableMetadata or dict, default=None
+        Column metadata; inferred from ``real`` when None.
+
+    Returns
+    -------
+    ndarray of shape (n_synthetic_rows,)
+        Distance of each synthetic row, in the synthetic table's row order, at least 0: 0 for
+        a copy of a real row (in the compared columns; text and ID columns are not
+        compared), 1 for a row one category or one real range away from every real row.
+
+    Raises
+    ------
+    ValueError
+        If the columns of the tables differ (the error names them), or no column is numeric
+        or categorical.
+
+    See Also
+    --------
+    privacy_scores : Aggregates of the distances to the training rows, against a holdout.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from skltab.metrics import closest_real_distance
+    >>> real = pd.DataFrame({"x": [0.0, 5.0, 10.0], "color": ["red", "blue", "red"]})
+    >>> synthetic = pd.DataFrame({"x": [5.0, 1.0, 10.0], "color": ["blue", "red", "blue"]})
+    >>> closest_real_distance(real, synthetic).round(3).tolist()
+    [0.0, 0.1, 0.5]
+    """
+    pair = TablePair(real, synthetic, metadata=metadata)
+    return closest_distances(pair, "synthetic", "real", max_rows=None)[:, 0]
+
+
+def closest_distances(pair, query, reference, *, n_neighbors=1, max_rows=NEIGHBORS_MAX_ROWS):
+    """Distances from each row of the table ``query`` to its ``n_neighbors`` closest rows of
+    the table ``reference`` (as many as it has, if fewer), closest first, in distance space;
+    each table subsampled to ``max_rows`` rows, every row when None."""
+    rows = {}
+    for name in (query, reference):
+        features = pair.space.transform(pair.encoded(name))
+        rows[name] = (features if max_rows is None
+                      else features[pair.subsample(name, max_rows, "privacy")])
+    return nearest_distances(rows[query], rows[reference],
+                             min(n_neighbors, len(rows[reference])))
 
 
 def _ratio(numerator, denominator):

@@ -9,7 +9,7 @@ from ._detection import detection_score
 from ._diversity import diversity_from_pair
 from ._pairs import association_matrices, association_scores, pair_table
 from ._privacy import privacy_from_pair
-from ._rules import rule_satisfaction
+from ._rules import rule_satisfaction, satisfaction_shares, violation_rate
 from ._utility import utility_from_pair
 
 CATEGORIES = ("fidelity", "pairs", "detection", "utility", "diversity", "privacy", "logic")
@@ -97,8 +97,8 @@ def _logic(pair, options):
                                      ("real", reference))}
     rates = pd.DataFrame({name: (~table).mean() for name, table in satisfied.items()})
     rates.index.name = "rule"
-    violated = ~satisfied["synthetic"].all(axis=1)
-    return {"rule_violation_rate": float(violated.mean())}, {"rules": rates}
+    shares = satisfaction_shares(satisfied["synthetic"])
+    return {"rule_violation_rate": violation_rate(shares)}, {"rules": rates}
 
 
 _FAMILIES = {

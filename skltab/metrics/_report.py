@@ -46,10 +46,11 @@ def evaluate(real, synthetic, *, train=None, target=None, metadata=None, rules=N
         Column to predict; adds the utility metrics.
     metadata : TableMetadata or dict, default=None
         Column metadata; inferred from the real rows when None.
-    rules : list, default=None
+    rules : list, LogicCompressor or LogicRestorer, default=None
         Rules whose violation rate to measure: strings such as ``"total = price * quantity"``,
         ``"zip -> city"`` or ``"start <= end"``, objects with a ``check(table)`` method, or
-        callables ``table -> boolean Series`` (see :func:`rule_violation_rate`).
+        callables ``table -> boolean Series``, or a fitted logic transformer for its rules
+        (see :func:`rule_violation_rate`).
     task : {"classification", "regression"}, default=None
         Utility task; inferred from the target's kind when None.
     random_state : int, RandomState instance or None, default=0

@@ -5,11 +5,14 @@ the rules themselves (dependencies, formulas, durations, ties, orders) live in
 :mod:`skltab.logic`.
 """
 
+import numpy as np
 import pandas as pd
+from sklearn.utils.validation import check_is_fitted
 
-from ..logic import Rule, parse_rule
+from ..logic import LogicCompressor, LogicRestorer, Rule, parse_rule
 
-__all__ = ["parse_rule", "rule_satisfaction", "rule_violation_rate", "rule_violations"]
+__all__ = ["parse_rule", "rule_satisfaction", "rule_satisfaction_samples", "rule_violation_rate",
+           "rule_violations", "satisfaction_shares", "violation_rate"]
 
 
 def rule_satisfaction(table, rules, *, reference=None):
@@ -19,10 +22,11 @@ def rule_satisfaction(table, rules, *, reference=None):
     ----------
     table : DataFrame
         The rows to check.
-    rules : list
+    rules : list, LogicCompressor or LogicRestorer
         Rule strings (see :func:`parse_rule`), :class:`skltab.logic.Rule` objects, objects
         with a ``check(table)`` method, or callables ``table -> boolean Series``; both return
-        True where a row satisfies the rule.
+        True where a row satisfies the rule. A fitted :class:`~skltab.logic.LogicCompressor`
+        or :class:`~skltab.logic.LogicRestorer` stands for its fitted rules (``rules_``).
     reference : DataFrame, default=None
         Real rows that fix the mapping of functional dependencies and the decimals of ``=``.
 
@@ -32,11 +36,11 @@ def rule_satisfaction(table, rules, *, reference=None):
         One boolean column per rule (named by its text, its ``__name__`` or its ``repr``), True
         where the row satisfies it.
     """
-    if isinstance(rules, str) or callable(rules) or hasattr(rules, "check"):
-        raise TypeError("rules must be a list of rules; wrap a single rule in a list.")
-    rules = list(rules)
-    if not rules:
-        raise ValueError("rules is empty; give at least one rule.")
+    if not isinstance(table, pd.DataFrame):
+        raise TypeError(f"The table to check must be a pandas DataFrame; got "
+                        f"{type(table).__name__}.")
+    rules = _rule_list(rules)
+    columns = {}
     columns = {}
     for rule in rules:
         parsed = parse_rule(rule) if isinstance(rule, str) else rule
@@ -45,6 +49,22 @@ def rule_satisfaction(table, rules, *, reference=None):
             name = f"{name} ({sum(key.startswith(name) for key in columns) + 1})"
         columns[name] = _satisfied(parsed, table, reference)
     return pd.DataFrame(columns, index=table.index)
+
+
+def _rule_list(rules):
+    """``rules`` as a non-empty list: a fitted logic transformer gives its ``rules_``."""
+    if isinstance(rules, (LogicCompressor, LogicRestorer)):
+        check_is_fitted(rules)
+        if not rules.rules_:
+            raise ValueError(f"The {type(rules).__name__} has no rules (its rules_ is empty); "
+                             "there is nothing to check.")
+        return list(rules.rules_)
+    if isinstance(rules, str) or callable(rules) or hasattr(rules, "check"):
+        raise TypeError("rules must be a list of rules; wrap a single rule in a list.")
+    rules = list(rules)
+    if not rules:
+        raise ValueError("rules is empty; give at least one rule.")
+    return rules
 
 
 def _rule_name(rule):
@@ -79,12 +99,14 @@ def rule_violations(table, rules, *, reference=None):
     ----------
     table : DataFrame
         The rows to check, such as a synthetic table.
-    rules : list
+    rules : list, LogicCompressor or LogicRestorer
         Rule strings (see :func:`parse_rule`), objects with a ``check(table)`` method, or
-        callables ``table -> boolean Series`` (True where a row satisfies the rule).
+        callables ``table -> boolean Series`` (True where a row satisfies the rule); or a
+        fitted :class:`~skltab.logic.LogicCompressor` or :class:`~skltab.logic.LogicRestorer`,
+        whose fitted rules (``rules_``) are checked.
     reference : DataFrame, default=None
         Real rows that fix the mapping of functional dependencies and the decimals of ``=``;
-        without it, ``table`` itself does.
+        without it, fitted rules use what they learned and the others learn from ``table``.
 
     Returns
     -------
@@ -95,22 +117,92 @@ def rule_violations(table, rules, *, reference=None):
     return (~satisfied).mean().rename("violation_rate")
 
 
-def rule_violation_rate(table, rules, *, reference=None):
-    """Share of the rows of ``table`` that break at least one rule.
+def rule_satisfaction_samples(table, rules, *, reference=None):
+    """Share of the rules that each row of ``table`` satisfies.
+
+    The share, not all-or-nothing, so that a row that breaks one rule of five scores above
+    a row that breaks them all; a row scores 1 exactly when it satisfies every rule, so the
+    share of rows below 1 is :func:`rule_violation_rate`. Rows where a value a rule reads is
+    missing satisfy that rule.
 
     Parameters
     ----------
     table : DataFrame
         The rows to check, such as a synthetic table.
-    rules : list
-        Rule strings such as ``"total = unit_price * quantity"``, ``"a = b / c"``,
-        ``"zip -> city"`` or ``"start <= end"`` (see :func:`parse_rule`), objects with a
-        ``check(table)`` method, or callables ``table -> boolean Series``; both return True
-        where a row satisfies the rule.
+    rules : list, LogicCompressor or LogicRestorer
+        Rule strings such as ``"total = unit_price * quantity"`` or ``"zip -> city"`` (see
+        :func:`parse_rule`), :class:`skltab.logic.Rule` objects, objects with a
+        ``check(table)`` method, or callables ``table -> boolean Series`` (True where a row
+        satisfies the rule); or a fitted :class:`~skltab.logic.LogicCompressor` or
+        :class:`~skltab.logic.LogicRestorer`, whose fitted rules (``rules_``) are checked.
     reference : DataFrame, default=None
         Real rows that fix the mapping of functional dependencies (``zip -> city`` must give
         the city the real rows give) and the decimals that ``=`` tolerates; without it,
-        ``table`` itself does.
+        fitted rules use what they learned and the others learn from ``table``.
+
+    Returns
+    -------
+    ndarray of shape (n_rows,)
+        Share of the rules each row satisfies, in [0, 1], in the table's row order; greater
+        is better.
+
+    Raises
+    ------
+    ValueError
+        If a rule cannot be read, reads a column the table lacks (the error names it), or
+        there is no rule.
+    TypeError
+        If ``table`` is not a DataFrame, a rule is of an unsupported type or does not return
+        one boolean per row.
+    NotFittedError
+        If a :class:`~skltab.logic.LogicCompressor` or :class:`~skltab.logic.LogicRestorer`
+        is not fitted.
+
+    See Also
+    --------
+    rule_violation_rate : The share of rows that break at least one rule.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from skltab.metrics import rule_satisfaction_samples
+    >>> table = pd.DataFrame({"price": [2.0, 3.0, 1.0], "quantity": [1, 2, 3],
+    ...                       "total": [2.0, 5.0, 0.5]})
+    >>> rule_satisfaction_samples(table, ["total = price * quantity", "total >= price"])
+    array([1. , 0.5, 0. ])
+    """
+    return satisfaction_shares(rule_satisfaction(table, rules, reference=reference))
+
+
+def satisfaction_shares(satisfied):
+    """Share of the rules each row satisfies, from a table of :func:`rule_satisfaction`."""
+    return satisfied.to_numpy(dtype=float).mean(axis=1)
+
+
+def violation_rate(shares):
+    """Share of the rows that break at least one rule, from their satisfaction shares."""
+    return float(np.mean(shares < 1))
+
+
+def rule_violation_rate(table, rules, *, reference=None):
+    """Share of the rows of ``table`` that break at least one rule.
+
+    It is the share of rows whose :func:`rule_satisfaction_samples` is below 1.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The rows to check, such as a synthetic table.
+    rules : list, LogicCompressor or LogicRestorer
+        Rule strings such as ``"total = unit_price * quantity"``, ``"a = b / c"``,
+        ``"zip -> city"`` or ``"start <= end"`` (see :func:`parse_rule`), objects with a
+        ``check(table)`` method, or callables ``table -> boolean Series``; both return True
+        where a row satisfies the rule. A fitted :class:`~skltab.logic.LogicCompressor` or
+        :class:`~skltab.logic.LogicRestorer` stands for its fitted rules (``rules_``).
+    reference : DataFrame, default=None
+        Real rows that fix the mapping of functional dependencies (``zip -> city`` must give
+        the city the real rows give) and the decimals that ``=`` tolerates; without it,
+        fitted rules use what they learned and the others learn from ``table``.
 
     Returns
     -------
@@ -132,5 +224,4 @@ def rule_violation_rate(table, rules, *, reference=None):
     >>> rule_violation_rate(table, ["total = price * quantity"])
     0.5
     """
-    satisfied = rule_satisfaction(table, rules, reference=reference)
-    return float((~satisfied.to_numpy().all(axis=1)).mean())
+    return violation_rate(rule_satisfaction_samples(table, rules, reference=reference))

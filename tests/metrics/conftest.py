@@ -32,3 +32,17 @@ def make_table(n_rows, seed, *, shift=0.0, missing=True):
 @pytest.fixture
 def table_factory():
     return make_table
+
+
+@pytest.fixture
+def orders():
+    """Four orders: the third breaks its total, the second ends before it starts."""
+    return pd.DataFrame({
+        "unit_price": [2.50, 1.99, 10.00, 3.33],
+        "quantity": [2, 3, 1, 3],
+        "total": [5.00, 5.97, 12.00, 9.99],  # the third row is wrong
+        "zip": ["10001", "10001", "94105", "94105"],
+        "city": ["New York", "New York", "San Francisco", "San Francisco"],
+        "start": ["2021-01-01", "2021-03-01", "2021-05-01", "2021-07-01"],
+        "end": ["2021-02-01", "2021-02-01", "2021-06-01", "2021-08-01"],  # row 2 ends early
+    })

@@ -7,19 +7,6 @@ import pytest
 from skltab.metrics import parse_rule, rule_violation_rate, rule_violations
 
 
-@pytest.fixture
-def orders():
-    return pd.DataFrame({
-        "unit_price": [2.50, 1.99, 10.00, 3.33],
-        "quantity": [2, 3, 1, 3],
-        "total": [5.00, 5.97, 12.00, 9.99],  # the third row is wrong
-        "zip": ["10001", "10001", "94105", "94105"],
-        "city": ["New York", "New York", "San Francisco", "San Francisco"],
-        "start": ["2021-01-01", "2021-03-01", "2021-05-01", "2021-07-01"],
-        "end": ["2021-02-01", "2021-02-01", "2021-06-01", "2021-08-01"],  # row 2 ends early
-    })
-
-
 def test_formula_rule(orders):
     assert rule_violation_rate(orders, ["total = unit_price * quantity"]) == 0.25
 
