@@ -8,7 +8,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skltab import IndependentSynthesizer, SynthesisPipeline, make_synthesis_pipeline
 from skltab.diffusion import MaskedDiffusionSynthesizer
-from skltab.llm import FastGenSynthesizer
+from skltab.fastgen import FastGenSynthesizer
 from skltab.utils.estimator_checks import parametrize_with_synthesizer_checks
 
 SYNTHESIZER_CLASSES = [IndependentSynthesizer, FastGenSynthesizer, MaskedDiffusionSynthesizer]

@@ -34,6 +34,7 @@ __all__ = [
     "check_pipeline_grid_search",
     "check_random_state_semantics",
     "check_sample_before_fit",
+    "check_score_samples",
     "make_check_table",
     "parametrize_with_synthesizer_checks",
     "synthesizer_checks",
@@ -89,6 +90,7 @@ def synthesizer_checks():
     yield check_pipeline_grid_search
     yield check_conditions
     yield check_fit_rejects_bad_tables
+    yield check_score_samples
 
 
 def parametrize_with_synthesizer_checks(estimators, *, expected_failed_checks=None):
@@ -329,3 +331,34 @@ def check_fit_rejects_bad_tables(name, estimator):
     ]
     for error, words, table in cases:
         _expect_error(error, words, clone(estimator).fit, table)
+
+
+def check_score_samples(name, estimator):
+    """Where defined, ``score_samples`` gives each row a finite log-likelihood that does not
+    depend on the other rows, ``score`` is their mean, and implausible rows score lower;
+    fitted with ``y``, ``X`` alone scores higher than ``(X, y)`` (the target summed out)."""
+    if not hasattr(estimator, "score_samples"):
+        return
+    real = make_check_table(200)
+    train, rows = real.iloc[:150], real.iloc[150:].reset_index(drop=True)
+    fitted = _fitted(estimator, train)
+    log_likelihood = fitted.score_samples(rows)
+    assert isinstance(log_likelihood, np.ndarray) and log_likelihood.shape == (len(rows),), (
+        f"{name}.score_samples must return an ndarray of shape (n_rows,)."
+    )
+    assert np.isfinite(log_likelihood).all(), f"{name}.score_samples is not finite."
+    assert np.isclose(fitted.score(rows), np.mean(log_likelihood), rtol=1e-12, atol=0)
+    np.testing.assert_allclose(fitted.score_samples(rows.iloc[::-1])[::-1], log_likelihood,
+                               err_msg=f"{name}: a row's score depends on the row order.")
+    np.testing.assert_allclose(fitted.score_samples(rows.iloc[:7]), log_likelihood[:7],
+                               err_msg=f"{name}: a row's score depends on the other rows.")
+    implausible = rows.assign(income=rows["income"] * 100, segment="unseen")
+    assert (fitted.score_samples(implausible) < log_likelihood).all(), (
+        f"{name}: rows with an extreme income and an unseen segment do not score lower."
+    )
+    X, y = train.drop(columns="segment"), train["segment"]
+    with_target = _fitted(estimator, X, y)
+    X_rows, y_rows = rows.drop(columns="segment"), rows["segment"]
+    assert with_target.score(X_rows) > with_target.score(X_rows, y_rows), (
+        f"{name}: X alone must score higher than X with its target."
+    )
