@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_data import DEFAULT_DATA_DIR, load_split  # noqa: E402
 
 import skltab  # noqa: E402
-from skltab.llm import FastGenSynthesizer  # noqa: E402
+from skltab.fastgen import FastGenSynthesizer  # noqa: E402
 from skltab.metrics import association_error, wasserstein_distance  # noqa: E402
 
 OUTPUT = Path(__file__).resolve().parent / "results" / "fastgen.md"

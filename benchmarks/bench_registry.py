@@ -41,7 +41,7 @@ _SDV = "skltab.integrations.sdv.SDVSynthesizer"
 
 SYNTHESIZERS = {
     "independent": SynthesizerSpec("skltab.IndependentSynthesizer"),
-    "fastgen": SynthesizerSpec("skltab.llm.FastGenSynthesizer"),
+    "fastgen": SynthesizerSpec("skltab.fastgen.FastGenSynthesizer"),
     "diffusion": SynthesizerSpec("skltab.diffusion.MaskedDiffusionSynthesizer"),
     "predllm": SynthesizerSpec("skltab.llm.PredLLMSynthesizer"),
     "sdv_gaussian_copula": SynthesizerSpec(_SDV, {"model": "gaussian_copula"}),

@@ -2,7 +2,7 @@
 FastGen: infer a spec once, sample at NumPy speed
 =================================================
 
-:class:`~skltab.llm.FastGenSynthesizer` describes every column of a table by a declarative
+:class:`~skltab.fastgen.FastGenSynthesizer` describes every column of a table by a declarative
 JSON *spec* (a distribution family and its parameters, bounds, rounding, missing rate,
 categories, a text model) and joins the columns by a Gaussian copula. Sampling then only
 reads the spec: no model call, no training loop, hundreds of thousands of rows per second.
@@ -25,7 +25,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from skltab.datasets import load_demo
-from skltab.llm import FastGenSynthesizer, SpecError, validate_spec
+from skltab.fastgen import FastGenSynthesizer, SpecError, validate_spec
 
 real = load_demo(n_samples=1000, random_state=0)
 synthesizer = FastGenSynthesizer(random_state=0).fit(real)

@@ -354,20 +354,27 @@ class BaseSynthesizer(SynthesizerMixin, BaseEstimator):
         """
         return float(np.mean(self.score_samples(X, y)))
 
-    def _check_scoring_table(self, X, y=None):
-        """Return the table to score: ``X`` (and ``y``) checked against the fitted columns."""
+    def _check_scoring_table(self, X, y=None, *, target_optional=False):
+        """Return the table to score: ``X`` (and ``y``) checked against the fitted columns.
+
+        With ``target_optional``, ``X`` alone may be scored by a synthesizer fitted with
+        ``y``: the table then lacks the target column, which the caller sums out.
+        """
         check_is_fitted(self)
         table, form = _table_from_input(X, y)
-        if (form.target is None) != (self.input_format_.target is None):
-            fitted = "with" if self.input_format_.target is not None else "without"
+        target = self.input_format_.target
+        summed_out = target_optional and target is not None and form.target is None
+        if (form.target is None) != (target is None) and not summed_out:
+            fitted = "with" if target is not None else "without"
             raise ValueError(f"This synthesizer was fitted {fitted} y; score it the same way.")
         if len(form.columns) != self.n_features_in_:
             raise ValueError(
                 f"X has {len(form.columns)} features, but {type(self).__name__} is expecting "
                 f"{self.n_features_in_} features as input."
             )
-        self.metadata_.check_columns(table)
-        return table[self.metadata_.columns]
+        columns = [name for name in self.metadata_.columns if not summed_out or name != target]
+        self.metadata_.select(columns).check_columns(table)
+        return table[columns]
 
     def __getstate__(self):
         return pack_state(super().__getstate__())

@@ -7,8 +7,9 @@ from sklearn.utils._param_validation import Interval
 
 from .base import BaseSynthesizer
 from .metadata import EncodedTable, TableEncoder
+from .metadata._infer import numeric_values
 
-#: Probability given to a value the fitted marginal cannot produce, in :meth:`score`.
+#: Probability given to a value the fitted marginal cannot produce, in :meth:`score_samples`.
 _FLOOR = 1e-12
 
 
@@ -106,38 +107,42 @@ class IndependentSynthesizer(BaseSynthesizer):
         )
         return self.encoder_.inverse_transform(EncodedTable(numeric, discrete))
 
-    def score(self, X, y=None):
-        """Mean log-likelihood of the rows of ``X`` under the fitted marginals.
+    def score_samples(self, X, y=None):
+        """Log-likelihood of each row of ``X`` under the fitted marginals.
 
-        Each numeric value counts as the interval of its recorded precision (1 for integers,
-        ``10**-decimals`` for decimals, one ``datetime_unit`` for datetimes, a millionth of the
-        range otherwise), so the result is a log-probability. Values the marginals cannot
-        produce get probability 1e-12.
+        A row's log-likelihood is the sum of its values' log-probabilities under their
+        columns' marginals; :meth:`score` is their mean. Each numeric value counts as the
+        interval of its recorded precision (1 for integers, ``10**-decimals`` for decimals, one
+        ``datetime_unit`` for datetimes, a millionth of the range otherwise), so the result is
+        a log-probability. Values the marginals cannot produce get probability 1e-12.
 
         Parameters
         ----------
         X : DataFrame or array-like of shape (n_rows, n_features)
             Rows with the fitted columns.
         y : array-like of shape (n_rows,), default=None
-            The target, if the synthesizer was fitted with one.
+            The target, if the synthesizer was fitted with one. Without it, the target is
+            summed out: the result is the log-likelihood of the rows of ``X`` alone.
 
         Returns
         -------
-        score : float
-            Mean log-likelihood per row (greater is better).
+        log_likelihood : ndarray of shape (n_rows,)
+            Log-likelihood of each row (greater is more plausible).
         """
-        table = self._check_scoring_table(X, y)
-        encoded = self.encoder_.transform(table, unknown="mark")
+        table = self._check_scoring_table(X, y, target_optional=True)
         log_likelihood = np.zeros(len(table))
         for j, name in enumerate(self.encoder_.numeric_columns_):
-            log_likelihood += self._numeric_log_likelihood(j, name, encoded.numeric[:, j])
-        for j, probabilities in enumerate(self.probabilities_):
-            codes = encoded.discrete[:, j]
-            known = codes >= 0
-            p = np.full(len(codes), _FLOOR)
-            p[known] = probabilities[codes[known]]
-            log_likelihood += np.log(np.maximum(p, _FLOOR))
-        return float(log_likelihood.mean())
+            if name in table:
+                values = numeric_values(table[name], self.metadata_[name])
+                log_likelihood += self._numeric_log_likelihood(j, name, values)
+        for name, probabilities in zip(self.encoder_.discrete_columns_, self.probabilities_):
+            if name in table:
+                codes = self.encoder_.codes(table[name], unknown="mark")
+                known = codes >= 0
+                p = np.full(len(codes), _FLOOR)
+                p[known] = probabilities[codes[known]]
+                log_likelihood += np.log(np.maximum(p, _FLOOR))
+        return log_likelihood
 
     def _numeric_log_likelihood(self, j, name, values):
         quantiles = self.quantiles_[j]

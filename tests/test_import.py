@@ -1,26 +1,58 @@
 """``import skltab`` stays light, and optional dependencies fail with an install hint."""
 
+import importlib
 import subprocess
 import sys
 
 import pytest
 
 import skltab
+import skltab.fastgen
+import skltab.llm
 from skltab.utils import import_optional
 
 HEAVY = ("torch", "transformers", "peft", "sdv", "sdmetrics", "matplotlib")
 
 
-def test_import_skltab_loads_no_heavy_dependency():
-    code = (
-        "import sys, skltab, skltab.base, skltab.metadata, skltab.pipeline, skltab.llm\n"
-        "import skltab.diffusion, skltab.logic, skltab.metrics\n"
-        "from skltab import IndependentSynthesizer\n"
-        f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
-    )
+def _heavy_modules_after(code):
+    code += f"\nimport sys; print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
-    assert result.stdout.strip() == ""
+    return result.stdout.strip()
+
+
+def test_import_skltab_loads_no_heavy_dependency():
+    assert _heavy_modules_after(
+        "import skltab, skltab.base, skltab.metadata, skltab.pipeline, skltab.llm\n"
+        "import skltab.diffusion, skltab.logic, skltab.metrics\n"
+        "from skltab import IndependentSynthesizer"
+    ) == ""
+
+
+def test_fastgen_runs_without_deep_learning_libraries():
+    assert _heavy_modules_after(
+        "import pandas as pd, skltab.fastgen\n"
+        "table = pd.DataFrame({'x': [1.0, 2.5, 4.0, 3.5], 'c': ['a', 'b', 'a', 'b']})\n"
+        "synthesizer = skltab.fastgen.FastGenSynthesizer(random_state=0).fit(table)\n"
+        "synthesizer.sample(10)"
+    ) == ""
+
+
+@pytest.mark.parametrize("name", skltab.fastgen.__all__)
+def test_fastgen_names_from_skltab_llm_are_deprecated_aliases(name):
+    with pytest.warns(DeprecationWarning, match=rf"from skltab\.fastgen import {name}"):
+        moved = getattr(importlib.import_module("skltab.llm"), name)
+    assert moved is getattr(skltab.fastgen, name)
+
+
+def test_skltab_llm_still_refuses_unknown_names():
+    with pytest.raises(AttributeError, match="'skltab.llm' has no attribute 'Nope'"):
+        skltab.llm.Nope
+
+
+def test_fastgen_synthesizer_from_skltab_is_the_fastgen_one():
+    assert skltab.FastGenSynthesizer is skltab.fastgen.FastGenSynthesizer
+    assert "fastgen" in skltab.__all__
 
 
 def test_public_names_resolve_lazily():

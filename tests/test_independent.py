@@ -59,3 +59,15 @@ def test_score_of_a_discrete_column_is_its_log_frequency():
     table = pd.DataFrame({"c": ["a"] * 3 + ["b"]})
     synthesizer = IndependentSynthesizer().fit(table)
     assert synthesizer.score(pd.DataFrame({"c": ["a"]})) == pytest.approx(np.log(0.75))
+    np.testing.assert_allclose(synthesizer.score_samples(pd.DataFrame({"c": ["b", "a"]})),
+                               np.log([0.25, 0.75]))
+
+
+def test_score_samples_without_y_sums_the_target_out(real):
+    X, y = real.drop(columns="segment"), real["segment"]
+    with_target = IndependentSynthesizer(random_state=0).fit(X, y)
+    without_target = IndependentSynthesizer(random_state=0).fit(X)
+    np.testing.assert_allclose(with_target.score_samples(X), without_target.score_samples(X))
+    frequency = y.map(y.value_counts(normalize=True)).to_numpy()
+    np.testing.assert_allclose(with_target.score_samples(X, y) - with_target.score_samples(X),
+                               np.log(frequency))

@@ -112,12 +112,27 @@ class TableEncoder:
             or [np.empty((len(X), 0))]
         )
         discrete = np.column_stack(
-            [self._codes(X[name], unknown) for name in self.discrete_columns_]
+            [self.codes(X[name], unknown=unknown) for name in self.discrete_columns_]
             or [np.empty((len(X), 0), dtype=np.int64)]
         )
         return EncodedTable(numeric.astype(float), discrete.astype(np.int64))
 
-    def _codes(self, series, unknown):
+    def codes(self, series, *, unknown="error"):
+        """Encode one discrete column: ``series``, named after a fitted discrete column.
+
+        Parameters
+        ----------
+        series : Series
+            Values of the column ``series.name``.
+        unknown : {"error", "mark"}, default="error"
+            As in :meth:`transform`.
+
+        Returns
+        -------
+        codes : ndarray of shape (n_rows,)
+            Index of each value in ``categories_[series.name]``; the missing state for a
+            missing value; -1 for an unseen value with ``unknown="mark"``.
+        """
         categories = self.categories_[series.name]
         codes = pd.Index(categories, dtype=object).get_indexer(series.astype(object).to_numpy())
         unseen = (codes == -1) & series.notna().to_numpy()

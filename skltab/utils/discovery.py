@@ -4,7 +4,7 @@ import importlib
 
 _SYNTHESIZERS = {
     "diffusion": "skltab.diffusion:MaskedDiffusionSynthesizer",
-    "fastgen": "skltab.llm:FastGenSynthesizer",
+    "fastgen": "skltab.fastgen:FastGenSynthesizer",
     "independent": "skltab.independent:IndependentSynthesizer",
     "predllm": "skltab.llm:PredLLMSynthesizer",
     "sdv": "skltab.integrations.sdv:SDVSynthesizer",

@@ -36,6 +36,7 @@ __all__ = [
     "check_random_state_semantics",
     "check_sample_before_fit",
     "check_score_samples",
+    "check_score_samples_without_target",
     "make_check_table",
     "parametrize_with_synthesizer_checks",
     "synthesizer_checks",
@@ -103,6 +104,7 @@ def synthesizer_checks(estimator=None):
     yield check_fit_rejects_bad_tables
     if hasattr(estimator, "score_samples"):
         yield check_score_samples
+        yield check_score_samples_without_target
     if hasattr(estimator, "partial_fit"):
         yield check_zero_weight_rows_change_nothing
         yield check_weight_scale_changes_nothing
@@ -406,22 +408,39 @@ def check_partial_fit_continues_training(name, estimator):
 
 
 def check_score_samples(name, estimator):
-    """``score_samples`` gives one finite value per row, which does not depend on the other
-    rows or their order; ``score`` is their mean; a row with a category the table never had
-    scores lower than the same row without it."""
-    real = make_check_table()
-    fitted = _fitted(estimator, real)
-    rows = real.iloc[:20]
-    scores = fitted.score_samples(rows)
-    assert isinstance(scores, np.ndarray) and scores.shape == (20,), (
-        f"{name}.score_samples must return an ndarray of shape (n_rows,).")
-    assert np.isfinite(scores).all(), f"{name}.score_samples returned non-finite values."
-    assert np.allclose(fitted.score_samples(rows.iloc[::-1])[::-1], scores, rtol=1e-5), (
-        f"{name}.score_samples of a row depends on the order of the rows.")
-    assert np.allclose(fitted.score_samples(rows.iloc[5:9]), scores[5:9], rtol=1e-5), (
-        f"{name}.score_samples of a row depends on the other rows.")
-    assert np.isclose(fitted.score(rows), scores.mean(), rtol=1e-6), (
+    """``score_samples`` gives each held-out row a finite log-likelihood (or bound) that does
+    not depend on the other rows or their order, ``score`` is their mean, and implausible
+    rows score lower."""
+    real = make_check_table(200)
+    train, rows = real.iloc[:150], real.iloc[150:].reset_index(drop=True)
+    fitted = _fitted(estimator, train)
+    log_likelihood = fitted.score_samples(rows)
+    assert isinstance(log_likelihood, np.ndarray) and log_likelihood.shape == (len(rows),), (
+        f"{name}.score_samples must return an ndarray of shape (n_rows,)."
+    )
+    assert np.isfinite(log_likelihood).all(), f"{name}.score_samples is not finite."
+    assert np.isclose(fitted.score(rows), np.mean(log_likelihood), rtol=1e-6, atol=0), (
         f"{name}.score must be the mean of score_samples.")
-    unseen = fitted.score_samples(rows.assign(segment="never seen"))
-    assert (unseen < scores).all(), (
-        f"{name}.score_samples did not score rows with an unseen category lower.")
+    np.testing.assert_allclose(fitted.score_samples(rows.iloc[::-1])[::-1], log_likelihood,
+                               rtol=1e-5,
+                               err_msg=f"{name}: a row's score depends on the row order.")
+    np.testing.assert_allclose(fitted.score_samples(rows.iloc[:7]), log_likelihood[:7],
+                               rtol=1e-5,
+                               err_msg=f"{name}: a row's score depends on the other rows.")
+    implausible = rows.assign(income=rows["income"] * 100, segment="unseen")
+    assert (fitted.score_samples(implausible) < log_likelihood).all(), (
+        f"{name}: rows with an extreme income and an unseen segment do not score lower."
+    )
+
+
+def check_score_samples_without_target(name, estimator):
+    """Fitted with ``y``, ``score_samples(X)`` scores ``X`` alone (the target summed out),
+    higher than ``(X, y)``, as scikit-learn's checks and ``Pipeline.score_samples`` call it."""
+    real = make_check_table(200)
+    train, rows = real.iloc[:150], real.iloc[150:].reset_index(drop=True)
+    X, y = train.drop(columns="segment"), train["segment"]
+    with_target = _fitted(estimator, X, y)
+    X_rows, y_rows = rows.drop(columns="segment"), rows["segment"]
+    assert with_target.score(X_rows) > with_target.score(X_rows, y_rows), (
+        f"{name}: X alone must score higher than X with its target."
+    )

@@ -52,6 +52,15 @@ def test_blocks_and_missing_codes(table):
     assert encoder.missing_code("c") is None
 
 
+def test_codes_of_one_column_index_its_categories(table):
+    encoder = TableEncoder(infer_metadata(table)).fit(table)
+    assert encoder.categories_["c_na"] == ["u", "v"]
+    values = pd.Series(["v", None, "u", "z"], name="c_na")
+    np.testing.assert_array_equal(encoder.codes(values, unknown="mark"), [1, 2, 0, -1])
+    with pytest.raises(ValueError, match="Column 'c_na' holds values never seen"):
+        encoder.codes(values)
+
+
 def test_decoding_clips_and_rounds(table):
     encoder = TableEncoder(infer_metadata(table)).fit(table)
     encoded = encoder.transform(table.iloc[:2])

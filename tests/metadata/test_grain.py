@@ -123,7 +123,8 @@ def _check_allowed(table, metadata):
 
 def _synthesizers():
     from skltab.diffusion import MaskedDiffusionSynthesizer
-    from skltab.llm import FastGenSynthesizer, PredLLMSynthesizer
+    from skltab.fastgen import FastGenSynthesizer
+    from skltab.llm import PredLLMSynthesizer
 
     return {
         "independent": IndependentSynthesizer(),
@@ -150,7 +151,7 @@ def test_an_exported_fastgen_script_writes_only_allowed_values(tmp_path):
     import subprocess
     import sys
 
-    from skltab.llm import FastGenSynthesizer
+    from skltab.fastgen import FastGenSynthesizer
 
     table = _discrete_table(n_rows=200)
     synthesizer = FastGenSynthesizer(random_state=0).fit(table)

@@ -262,9 +262,7 @@ def categorical_field(base, categories, counts, max_categories=None):
         Keep only the most frequent categories (the others are never sampled).
     """
     counts = np.asarray(counts, dtype=float)
-    keep = np.arange(len(categories))
-    if max_categories is not None and len(categories) > max_categories:
-        keep = np.sort(np.argsort(-counts, kind="stable")[:max_categories])
+    keep = most_frequent(counts, max_categories)
     total = counts[keep].sum()
     probabilities = counts[keep] / total if total > 0 else np.full(len(keep), 1 / len(keep))
     return {**base, "distribution": {
@@ -272,6 +270,14 @@ def categorical_field(base, categories, counts, max_categories=None):
         "categories": [_python(categories[i]) for i in keep],
         "probabilities": probabilities.tolist(),
     }}
+
+
+def most_frequent(counts, max_categories):
+    """Positions of the ``max_categories`` largest ``counts`` (ties to the first), in order;
+    all positions when ``max_categories`` is None or not smaller than their number."""
+    if max_categories is None or len(counts) <= max_categories:
+        return np.arange(len(counts))
+    return np.sort(np.argsort(-np.asarray(counts), kind="stable")[:max_categories])
 
 
 def _python(value):
@@ -449,7 +455,9 @@ def _corrected_correlation(scores):
     counts = np.maximum(mask.T @ mask, 1.0)
     covariance = filled.T @ filled / counts
     variance = (filled ** 2).T @ mask / counts
-    correlation = covariance / (variance * variance.T)
+    # Fields never present together (categories dropped by max_categories) get no correlation.
+    scale = variance * variance.T
+    correlation = np.divide(covariance, scale, out=np.zeros_like(covariance), where=scale > 0)
     correlation = np.clip(correlation, -MAX_CORRELATION, MAX_CORRELATION)
     np.fill_diagonal(correlation, 1.0)
     return nearest_correlation(correlation)

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from skltab.llm import FastGenSynthesizer, SpecError, validate_spec
-from skltab.llm import _spec_runtime as runtime
+from skltab.fastgen import FastGenSynthesizer, SpecError, validate_spec
+from skltab.fastgen import _spec_runtime as runtime
 from skltab.utils import _random
 from skltab.utils.estimator_checks import make_check_table
 

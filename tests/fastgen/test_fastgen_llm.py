@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from skltab.llm import FastGenSynthesizer, validate_spec
+from skltab.fastgen import FastGenSynthesizer, validate_spec
 from skltab.metadata import infer_metadata
 from skltab.utils.estimator_checks import make_check_table
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from skltab.llm import FastGenSynthesizer
+from skltab.fastgen import FastGenSynthesizer
 from skltab.metadata import infer_metadata
 from skltab.utils.estimator_checks import make_check_table
 
@@ -63,6 +63,25 @@ def test_rare_categories_are_kept_unless_max_categories_says_otherwise():
     assert counts["rare"] / 100000 == pytest.approx(0.002, abs=0.001)
     capped = FastGenSynthesizer(max_categories=2, random_state=0).fit(table)
     assert set(capped.sample(20000, random_state=0)["kind"]) == {"common", "usual"}
+
+
+def test_capped_categories_never_seen_together_get_no_correlation():
+    """With max_categories, two fields whose kept categories share no row (the two largest
+    cities are in the smallest state) have no rows to correlate; the copula leaves them
+    independent."""
+    cities = {"Boston": "MA", "Lowell": "MA", "Austin": "TX", "Dallas": "TX", "Waco": "TX",
+              "Salem": "OR", "Eugene": "OR", "Bend": "OR"}
+    city = np.repeat(list(cities), [30, 30] + [25] * 6)
+    state = np.array([cities[name] for name in city])
+    rng = np.random.RandomState(0)
+    table = pd.DataFrame({"city": city, "state": state, "x": rng.normal(size=len(city))})
+    synthesizer = FastGenSynthesizer(max_categories=2, random_state=0).fit(table)
+    dependence = synthesizer.spec_["dependence"]
+    pair = [dependence["fields"].index(name) for name in ("city", "state")]
+    assert dependence["correlation"][pair[0]][pair[1]] == pytest.approx(0, abs=0.02)
+    synthetic = synthesizer.sample(2000, random_state=0)
+    assert set(synthetic["city"]) == {"Boston", "Lowell"}
+    assert set(synthetic["state"]) == {"TX", "OR"}
 
 
 def test_missing_rates_are_kept():
@@ -163,6 +182,22 @@ def test_score_of_a_categorical_field_is_its_log_frequency():
     table = pd.DataFrame({"c": ["a"] * 3 + ["b"]})
     synthesizer = FastGenSynthesizer(dependence="independent").fit(table)
     assert synthesizer.score(pd.DataFrame({"c": ["b"]})) == pytest.approx(np.log(0.25))
+    np.testing.assert_allclose(synthesizer.score_samples(pd.DataFrame({"c": ["b", "a"]})),
+                               np.log([0.25, 0.75]))
+
+
+def test_score_samples_without_y_sums_the_target_out(related):
+    X, y = related.drop(columns="segment"), related["segment"]
+    independent = FastGenSynthesizer(dependence="independent", random_state=0)
+    np.testing.assert_allclose(independent.fit(X, y).score_samples(X),
+                               independent.fit(X).score_samples(X))
+    independent.fit(X, y)
+    copula = FastGenSynthesizer(random_state=0).fit(X, y)
+    # -log p(segment | age, income) on average: the segment's entropy when independent, less
+    # under the copula, which knows that income tells the segment
+    independent_gap = independent.score(X) - independent.score(X, y)
+    copula_gap = copula.score(X) - copula.score(X, y)
+    assert 0 < copula_gap < independent_gap - 0.3
 
 
 def test_metadata_alone_gives_uniform_fields():

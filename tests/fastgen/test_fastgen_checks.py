@@ -4,7 +4,7 @@ them on the default copula)."""
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skltab.llm import FastGenSynthesizer
+from skltab.fastgen import FastGenSynthesizer
 from skltab.utils.estimator_checks import parametrize_with_synthesizer_checks
 
 ESTIMATORS = [FastGenSynthesizer(dependence="independent")]

@@ -14,7 +14,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from .. import __version__
 from ..base import BaseSynthesizer, InputFormat
-from ..metadata import TableMetadata
+from ..metadata import TableEncoder, TableMetadata
+from ..metadata._column import NUMERIC_KINDS
 from ..metadata._dtypes import timestamp_to_number
 from ..metadata._grain import GRAIN_FIELDS
 from ..metadata._infer import numeric_values
@@ -35,16 +36,24 @@ from ._spec_fit import (
     categorical_field,
     copula_dependence,
     metadata_field,
+    most_frequent,
     numeric_field,
     text_field,
 )
-from ._spec_runtime import SEED_BLOCK_SIZE, CompiledSpec, TextMarginal, truncated_normal
+from ._spec_runtime import (
+    SEED_BLOCK_SIZE,
+    CompiledSpec,
+    DiscreteMarginal,
+    TextMarginal,
+    truncated_normal_quantile,
+)
 
 __all__ = ["FastGenSynthesizer"]
 
 logger = logging.getLogger(__name__)
 
-_NUMERIC_KINDS = ("continuous", "integer", "datetime")
+#: Kinds whose values are the categories of the shared encoder.
+_CATEGORY_KINDS = ("categorical", "boolean")
 #: Draws of the GHK simulator that scores rows under a copula ...
 SCORE_DRAWS = 64
 #: ... for this many rows at a time.
@@ -153,7 +162,7 @@ class FastGenSynthesizer(BaseSynthesizer):
 
     Examples
     --------
-    >>> from skltab.llm import FastGenSynthesizer
+    >>> from skltab.fastgen import FastGenSynthesizer
     >>> from skltab.datasets import load_demo
     >>> real = load_demo()
     >>> synthesizer = FastGenSynthesizer(random_state=0).fit(real)
@@ -202,12 +211,14 @@ class FastGenSynthesizer(BaseSynthesizer):
         descriptions = self._check_descriptions(table)
         fit_state = np.random.RandomState(draw_seed(self.random_state_))
         columns = {name: _spec_values(table[name], self.metadata_[name]) for name in table}
+        counted = _counted_categories(table, self.metadata_)
         bases = [self._base_field(self.metadata_[name], columns[name], len(table))
                  for name in table]
         if self.backend == "llm":
-            fields, pairs = self._llm_fields(table, bases, columns, descriptions, fit_state)
+            fields, pairs = self._llm_fields(table, bases, columns, counted, descriptions,
+                                             fit_state)
         else:
-            fields = [self._statistical_field(base, columns[base["name"]], fit_state)
+            fields = [self._statistical_field(base, columns[base["name"]], counted, fit_state)
                       for base in bases]
             pairs = []
             self.llm_usage_ = None
@@ -245,7 +256,7 @@ class FastGenSynthesizer(BaseSynthesizer):
             base["missing_rate"] = float(1 - present.mean())
         else:
             base["missing_rate"] = float(column.missing_rate if column.nullable else 0.0)
-        if column.kind in _NUMERIC_KINDS:
+        if column.kind in NUMERIC_KINDS:
             base["bounds"] = _bounds(column, values)
             if column.kind == "continuous":
                 base["decimals"] = column.decimals
@@ -258,20 +269,17 @@ class FastGenSynthesizer(BaseSynthesizer):
                 base["unit"] = column.datetime_unit
         return base
 
-    def _statistical_field(self, base, values, random_state):
-        column = self.metadata_[base["name"]]
+    def _statistical_field(self, base, values, counted, random_state):
         present = values[_present(values)]
         if not len(present):
-            return metadata_field(base, column)
-        if base["kind"] in _NUMERIC_KINDS:
+            return metadata_field(base, self.metadata_[base["name"]])
+        if base["kind"] in NUMERIC_KINDS:
             return numeric_field(base, present.astype(float), random_state)
         if base["kind"] == "text":
             return text_field(base, [str(v) for v in present])
-        categories = _categories(column, present)
-        counts = np.bincount(_category_codes(present, categories), minlength=len(categories))
-        return categorical_field(base, categories, counts, self.max_categories)
+        return categorical_field(base, *counted[base["name"]], self.max_categories)
 
-    def _llm_fields(self, table, bases, columns, descriptions, random_state):
+    def _llm_fields(self, table, bases, columns, counted, descriptions, random_state):
         if (self.llm is None) == (self.base_url is None):
             raise ValueError("backend='llm' needs exactly one of llm (a callable prompt -> str) "
                              "and base_url (an OpenAI-compatible endpoint).")
@@ -282,8 +290,8 @@ class FastGenSynthesizer(BaseSynthesizer):
             values = columns[base["name"]]
             present = values[_present(values)]
             categories = None
-            if base["kind"] in ("categorical", "boolean"):
-                categories = _kept_categories(column, present,
+            if base["kind"] in _CATEGORY_KINDS:
+                categories = _kept_categories(*counted[base["name"]],
                                               self.max_categories or MAX_PROMPT_CATEGORIES)
             contexts.append(FieldContext(
                 base=base,
@@ -299,7 +307,7 @@ class FastGenSynthesizer(BaseSynthesizer):
             free_missing_rate={b["name"]: not rows and self.metadata_[b["name"]].nullable
                                and b["missing_rate"] == 0 for b in bases},
             n_retries=self.n_retries,
-            fallback=lambda base: self._statistical_field(base, columns[base["name"]],
+            fallback=lambda base: self._statistical_field(base, columns[base["name"]], counted,
                                                           random_state),
         )
         self.llm_usage_ = {**client.usage, "fallback_fields": fallbacks}
@@ -330,8 +338,8 @@ class FastGenSynthesizer(BaseSynthesizer):
         return pd.DataFrame(columns)
 
     # ---------------------------------------------------------------------------- score
-    def score(self, X, y=None):
-        """Mean log-likelihood of the rows of ``X`` under the spec.
+    def score_samples(self, X, y=None):
+        """Log-likelihood of each row of ``X`` under the spec; :meth:`score` is their mean.
 
         Each numeric value counts as the interval of its recorded precision (1 for integers
         and datetime units, ``10**-decimals`` for decimals, a millionth of the range
@@ -339,26 +347,31 @@ class FastGenSynthesizer(BaseSynthesizer):
         field's missing rate; a text as the probability of its words under the Markov
         chain. Under a copula, the probability of a row's values is that of a box of normal
         scores, estimated by the GHK simulator with ``SCORE_DRAWS`` fixed draws (consistent,
-        and low by a little on average). Values the spec cannot produce get probability
-        1e-12.
+        and low by a little on average), the same for every row, so that a row's score does
+        not depend on the other rows. Values the spec cannot produce get probability 1e-12.
 
         Parameters
         ----------
         X : DataFrame or array-like of shape (n_rows, n_features)
             Rows with the fitted columns.
         y : array-like of shape (n_rows,), default=None
-            The target, if the synthesizer was fitted with one.
+            The target, if the synthesizer was fitted with one. Without it, the target is
+            summed out: the result is the log-likelihood of the rows of ``X`` alone.
 
         Returns
         -------
-        score : float
-            Mean log-likelihood per row (greater is better).
+        log_likelihood : ndarray of shape (n_rows,)
+            Log-likelihood of each row (greater is more plausible).
         """
-        table = self._check_scoring_table(X, y)
+        table = self._check_scoring_table(X, y, target_optional=True)
         sampler = self._sampler
         log_likelihood = np.zeros(len(table))
         boxes = {}
         for field, marginal in zip(self.spec_["fields"], sampler.marginals):
+            if field["name"] not in table:  # the target, summed out
+                if field["name"] in sampler.copula_fields:
+                    boxes[field["name"]] = (np.zeros(len(table)), np.ones(len(table)))
+                continue
             values = _spec_values(table[field["name"]], self.metadata_[field["name"]])
             present = _present(values)
             rate = field.get("missing_rate", 0.0)
@@ -381,8 +394,8 @@ class FastGenSynthesizer(BaseSynthesizer):
             low = np.column_stack([boxes[name][0] for name in sampler.copula_fields])
             high = np.column_stack([boxes[name][1] for name in sampler.copula_fields])
             log_likelihood += _box_log_probability(special.ndtri(low), special.ndtri(high),
-                                                   sampler.correlation)
-        return float(log_likelihood.mean())
+                                                   sampler.correlation, _ghk_order(sampler))
+        return log_likelihood
 
     # ------------------------------------------------------------------------ the spec
     def to_json(self):
@@ -483,7 +496,7 @@ class FastGenSynthesizer(BaseSynthesizer):
 def _spec_values(series, column):
     """A column in spec space: floats (datetimes in units since 1970) with NaN for numeric
     kinds, an object array with None for missing values otherwise."""
-    if column.kind in _NUMERIC_KINDS:
+    if column.kind in NUMERIC_KINDS:
         return numeric_values(series, column)
     values = series.astype(object).to_numpy(dtype=object, copy=True)
     values[pd.isna(series).to_numpy()] = None
@@ -506,50 +519,64 @@ def _bounds(column, values):
     return [float(present.min()), float(present.max())] if len(present) else None
 
 
-def _categories(column, present):
-    if column.categories is not None:
-        return list(column.categories)
-    return sorted(set(present.tolist()), key=lambda v: (str(type(v)), v))
+def _counted_categories(table, metadata):
+    """The categories of each categorical and boolean column, as the shared encoder holds
+    them, with the number of real rows of each."""
+    names = [name for name in table if metadata[name].kind in _CATEGORY_KINDS]
+    encoder = TableEncoder(metadata.select(names)).fit(table[names])
+    counted = {}
+    for name in names:
+        categories = encoder.categories_[name]
+        codes = encoder.codes(table[name], unknown="mark")
+        # The code after the last category is the missing state, which is not a category.
+        counts = np.bincount(codes[codes >= 0], minlength=len(categories) + 1)[:len(categories)]
+        counted[name] = (categories, counts)
+    return counted
 
 
-def _category_codes(values, categories):
-    index = pd.Index(categories, dtype=object)
-    codes = index.get_indexer(pd.Series(values, dtype=object))
-    return codes[codes >= 0]
+def _kept_categories(categories, counts, max_categories):
+    """Categories the LLM must give probabilities to: the ``max_categories`` most frequent;
+    None when neither the rows nor the metadata name any."""
+    if not categories:
+        return None
+    return [categories[i] for i in most_frequent(counts, max_categories)]
 
 
-def _kept_categories(column, present, max_categories):
-    """Categories the LLM must give probabilities to: the ``max_categories`` most frequent."""
-    categories = _categories(column, present) if len(present) or column.categories else None
-    if categories is None or len(categories) <= max_categories:
-        return categories
-    counts = np.bincount(_category_codes(present, categories), minlength=len(categories))
-    keep = np.sort(np.argsort(-counts, kind="stable")[:max_categories])
-    return [categories[i] for i in keep]
+def _ghk_order(sampler):
+    """Order of the copula fields for the GHK simulator, narrowest intervals first.
+
+    A value of a continuous field is a point-like interval; a discrete field's intervals are
+    as wide as their probabilities, so its typical width is the sum of their squares. The
+    order depends on the spec alone, not on the rows scored.
+    """
+    marginals = {marginal.name: marginal for marginal in sampler.marginals}
+    widths = [np.sum(np.diff(marginals[name].cdf_table, prepend=0.0) ** 2)
+              if isinstance(marginals[name], DiscreteMarginal) else 0.0
+              for name in sampler.copula_fields]
+    return np.argsort(widths, kind="stable")
 
 
-def _box_log_probability(low, high, correlation):
+def _box_log_probability(low, high, correlation, order):
     """Log-probability that normal scores with ``correlation`` fall in each row's box.
 
-    The GHK simulator: scores are drawn one field at a time, each from its conditional
-    distribution truncated to its interval, and the probability of each interval given the
-    previous draws is multiplied. Fields with the narrowest intervals go first; the draws are
-    quasi-fixed (a seeded generator), so the result is deterministic. With independent
-    scores it is exact.
+    The GHK simulator: scores are drawn one field at a time (in ``order``), each from its
+    conditional distribution truncated to its interval, and the probability of each interval
+    given the previous draws is multiplied. The uniform numbers behind the draws are fixed (a
+    seeded generator) and shared by every row, so the result is deterministic and each row's
+    does not depend on the others. With independent scores it is exact.
     """
-    order = np.argsort(np.nanmedian(high - low, axis=0), kind="stable")
     low, high = low[:, order], high[:, order]
     factor = np.linalg.cholesky(correlation[np.ix_(order, order)])
+    uniforms = np.random.RandomState(0).random_sample((SCORE_DRAWS, len(order)))
     result = np.empty(len(low))
     for start in range(0, len(low), SCORE_CHUNK):
         rows = slice(start, start + SCORE_CHUNK)
-        result[rows] = _ghk(low[rows], high[rows], factor)
+        result[rows] = _ghk(low[rows], high[rows], factor, uniforms)
     return result
 
 
-def _ghk(low, high, factor):
+def _ghk(low, high, factor, uniforms):
     n_rows, n_fields = low.shape
-    random_state = np.random.RandomState(0)
     draws = np.zeros((n_rows, SCORE_DRAWS, n_fields))
     log_probability = np.zeros((n_rows, SCORE_DRAWS))
     for k in range(n_fields):
@@ -557,8 +584,7 @@ def _ghk(low, high, factor):
         alpha = (low[:, k, None] - mean) / factor[k, k]
         beta = (high[:, k, None] - mean) / factor[k, k]
         log_probability += _log_normal_mass(alpha, beta)
-        draws[:, :, k] = truncated_normal(np.zeros_like(alpha), np.ones_like(alpha), alpha, beta,
-                                          random_state)
+        draws[:, :, k] = truncated_normal_quantile(0.0, 1.0, alpha, beta, uniforms[:, k])
     return special.logsumexp(log_probability, axis=1) - np.log(SCORE_DRAWS)
 
 

@@ -91,16 +91,21 @@ def norm_ppf(p):
 
 
 def truncated_normal(mean, sd, low, high, random_state):
-    """Draw one value per row from N(mean, sd**2) restricted to [low, high].
+    """Draw one value per row from N(mean, sd**2) restricted to [low, high]."""
+    return truncated_normal_quantile(mean, sd, low, high,
+                                     random_state.random_sample(np.shape(mean)))
 
-    Inverse-CDF sampling on the lower tail (intervals above the mean are mirrored), so
-    intervals far in a tail are sampled without loss of precision.
+
+def truncated_normal_quantile(mean, sd, low, high, u):
+    """The ``u``-quantile of N(mean, sd**2) restricted to [low, high], elementwise.
+
+    Computed on the lower tail (intervals above the mean are mirrored), so intervals far in a
+    tail keep their precision.
     """
     alpha, beta = (low - mean) / sd, (high - mean) / sd
     mirror = alpha > 0
     alpha, beta = np.where(mirror, -beta, alpha), np.where(mirror, -alpha, beta)
     p_low, p_high = norm_cdf(alpha), norm_cdf(beta)
-    u = random_state.random_sample(np.shape(mean))
     z = np.clip(norm_ppf(p_low + u * (p_high - p_low)), alpha, beta)
     z = np.where(np.isfinite(z), z, np.where(np.isfinite(alpha), alpha, beta))
     return mean + sd * np.where(mirror, -z, z)
