@@ -46,6 +46,7 @@ import numpy as np
 from bench_data import DATASETS, DEFAULT_DATA_DIR, load_split
 from bench_registry import SynthesizerSpec, get_spec
 from bench_report import _number, render, write_section
+from bench_row_text import parse_row, split_fields, write_rows
 from run import RESULTS_DIR, _jsonable, _load_average, machine_description, prepare, save, score
 
 PREDLLM = "skltab.llm.PredLLMSynthesizer"
@@ -113,11 +114,11 @@ def parse_args(argv=None):
 def valid_fraction(synthesizer, table):
     """Share of the rows of ``table`` that parse strictly once written back as text."""
     codec = synthesizer.codec_
-    texts = codec.encode(table[codec.columns])
+    texts = write_rows(codec, table[codec.columns])
     valid = 0
     for text in texts:
         try:
-            codec.parse_row(text)
+            parse_row(codec, text)
             valid += 1
         except ValueError:
             pass
@@ -130,7 +131,7 @@ def lenient_parse(codec, text):
     training and values inside the real range are still required."""
     import pandas as pd
 
-    from skltab.llm._codec import MISSING, NAME_SEPARATOR, split_fields
+    from skltab.llm._codec import MISSING, NAME_SEPARATOR
 
     names = {column.escaped_name: column for column in codec.codecs.values()}
     fields = []
@@ -143,7 +144,7 @@ def lenient_parse(codec, text):
             except (ValueError, OverflowError):
                 pass
         fields.append(name + separator + value)
-    return codec.parse_row(", ".join(fields))
+    return parse_row(codec, ", ".join(fields))
 
 
 def unconstrained_sample(synthesizer, n_rows, seed, max_attempts):

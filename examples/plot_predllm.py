@@ -30,13 +30,20 @@ synthesizer = PredLLMSynthesizer(
 ).fit(X, y)
 
 # %%
-# Rows as text
-# ------------
-# Each row is written as ``name is value`` fields, numbers with the column's precision. The
-# tokenizer was trained on the table, so a column name with its separator is one token.
-text = synthesizer.codec_.encode(pd.concat([X, y], axis=1).head(2))
-print("\n".join(text))
-assert text[0].startswith("sepal length (cm) is 5.1, sepal width (cm) is 3.5")
+# Rows as tokens
+# --------------
+# Each row is written as ``name is value`` fields, numbers with the column's precision and
+# one token per character. The tokenizer was trained on the table, so a column name with its
+# separator is one token. Here are the tokens the model reads for the first real flower.
+codec, layout = synthesizer.codec_, synthesizer.layout_
+cells = codec.cells(pd.concat([X, y], axis=1).head(1))
+value_ids = {name: layout.value_ids(codec.codecs[name].kind, texts[0])
+             for name, texts in cells.items()}
+ids, _ = layout.row_ids(value_ids, codec.columns)
+tokens = [layout.tokenizer.decode([token]) for token in ids[1:-1]]  # without start and end
+print(tokens)
+assert tokens[:5] == ["sepal length (cm) is ", "5", ".", "1", ","]
+assert "".join(tokens).startswith("sepal length (cm) is 5.1, sepal width (cm) is 3.5")
 
 # %%
 # Every sampled row is valid

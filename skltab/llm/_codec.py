@@ -1,6 +1,9 @@
-"""Rows as text and back: ``"age is 39, workclass is State-gov, income is <=50K"``.
+"""Values and column names as text, and back: the text of a row's fields.
 
-A row is written as fields ``NAME is VALUE`` joined by ``", "``. The text is exact both ways:
+A row is written as fields ``NAME is VALUE`` joined by ``", "``
+(``"age is 39, workclass is State-gov, income is <=50K"``); :class:`~._model.TokenLayout`
+writes these fields as token ids, with the names and values of this module. Each text is
+exact both ways:
 
 - a backslash escapes the next character. Values and names escape ``\\`` and ``,``; names also
   escape the ``i`` of every `` is`` followed by a space or the end of the name (so the first
@@ -13,8 +16,9 @@ A row is written as fields ``NAME is VALUE`` joined by ``", "``. The text is exa
   columns) down to the column's ``datetime_unit``, whatever the real column's string format;
 - a missing value is the token :data:`MISSING`.
 
-:func:`parse` is strict: it rejects a value outside the real range, with the wrong precision,
-or a category never seen, so text that parses is a valid row of the real table.
+:meth:`ColumnCodec.parse` is strict: it rejects a value outside the real range, with the
+wrong precision, or a category never seen, so a text that parses is a valid value of the real
+column.
 """
 
 import re
@@ -71,21 +75,6 @@ def unescape(text):
         out.append(text[i])
         i += 1
     return "".join(out)
-
-
-def split_fields(text):
-    """Split a row's text into fields at the commas that no backslash escapes."""
-    fields, start, i = [], 0, 0
-    while i < len(text):
-        if text[i] == _ESCAPE:
-            i += 2
-            continue
-        if text[i] == TERMINATOR:
-            fields.append(text[start:i])
-            start = i + 1
-        i += 1
-    fields.append(text[start:])
-    return fields
 
 
 class ColumnCodec:
@@ -262,7 +251,7 @@ class ColumnCodec:
 
 
 class RowCodec:
-    """Rows of a table as text, and back.
+    """The text of every column of a table: the codec of each column.
 
     Parameters
     ----------
@@ -287,93 +276,10 @@ class RowCodec:
             if column.kind == "continuous" and column.decimals is None:
                 digits = _fraction_digits(table[column.name])
             self.codecs[column.name] = ColumnCodec(column, digits)
-        self._names = {codec.escaped_name: name for name, codec in self.codecs.items()}
 
     def cells(self, table):
         """Escaped text of every cell: a dict of column name to list of str."""
         return {name: self.codecs[name].format(table[name]) for name in self.columns}
-
-    def field(self, name, text, first):
-        """The text of one field; ``first`` leaves out the separator before it."""
-        prefix = "" if first else FIELD_SEPARATOR
-        return f"{prefix}{self.codecs[name].escaped_name}{NAME_SEPARATOR}{text}"
-
-    def encode(self, table, orders=None):
-        """Write each row of ``table`` as text.
-
-        Parameters
-        ----------
-        table : DataFrame
-            Rows with the codec's columns.
-        orders : list of sequences of str, default=None
-            The order of the fields of each row; table order when None.
-
-        Returns
-        -------
-        list of str
-        """
-        cells = self.cells(table)
-        texts = []
-        for i in range(len(table)):
-            order = self.columns if orders is None else orders[i]
-            texts.append("".join(
-                self.field(name, cells[name][i], first=k == 0) for k, name in enumerate(order)
-            ))
-        return texts
-
-    def parse_row(self, text):
-        """Values of one row's text, as a dict in table order.
-
-        Raises
-        ------
-        ValueError
-            If the text is not exactly one valid field per column.
-        """
-        names = self._names
-        values = {}
-        for k, field in enumerate(split_fields(text)):
-            if k > 0:
-                if not field.startswith(" "):
-                    raise ValueError(f"Field {k} does not follow {FIELD_SEPARATOR!r}.")
-                field = field[1:]
-            name, separator, value = field.partition(NAME_SEPARATOR)
-            if not separator or name not in names:
-                raise ValueError(f"Field {field[:40]!r} does not start with a column name.")
-            if names[name] in values:
-                raise ValueError(f"Column {names[name]!r} is written twice.")
-            values[names[name]] = self.codecs[names[name]].parse(value)
-        absent = [name for name in self.columns if name not in values]
-        if absent:
-            raise ValueError(f"Columns {absent} are missing from the text.")
-        return {name: values[name] for name in self.columns}
-
-    def decode(self, texts, metadata):
-        """Read rows written by :meth:`encode` back into a table with the real dtypes.
-
-        Parameters
-        ----------
-        texts : list of str
-            One row per text.
-        metadata : TableMetadata
-            Metadata of the codec's columns (casts the values to the real dtypes).
-
-        Returns
-        -------
-        DataFrame
-
-        Raises
-        ------
-        ValueError
-            If a text is not a valid row; the message names the row and the column.
-        """
-        rows = []
-        for i, text in enumerate(texts):
-            try:
-                rows.append(self.parse_row(text))
-            except ValueError as exc:
-                raise ValueError(f"Row {i}: {exc}") from None
-        frame = pd.DataFrame(rows, columns=self.columns)
-        return metadata.select(self.columns).cast(frame)
 
 
 def _fraction_digits(series):
