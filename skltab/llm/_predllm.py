@@ -165,7 +165,7 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
     tokenizer_ : tokenizers.Tokenizer
         Its tokenizer.
     codec_ : RowCodec
-        Rows as text and back.
+        Text of each column's values, and back.
     layout_ : TokenLayout
         Rows as token ids.
     automata_ : dict
