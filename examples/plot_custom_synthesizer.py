@@ -105,8 +105,9 @@ synthetic.head()
 # It passes the checks
 # --------------------
 # :mod:`skltab.utils.estimator_checks` holds the checks every synthesizer must pass (output
-# schema, containers, random state, chunks, pickling, cloning, pipelines, conditions, invalid
-# tables); scikit-learn's ``check_estimator`` runs scikit-learn's own. In a test suite, use
+# schema, containers, random state, chunks, pickling, the safe format of ``skltab.save``,
+# cloning, pipelines, conditions, invalid tables); scikit-learn's ``check_estimator`` runs
+# scikit-learn's own. In a test suite, use
 # ``parametrize_with_synthesizer_checks`` and ``parametrize_with_checks`` instead, one test per
 # check.
 for check in synthesizer_checks(GaussianSynthesizer()):

@@ -22,6 +22,7 @@ _SUBMODULES = [
     "metadata",
     "metrics",
     "pipeline",
+    "serialization",
     "utils",
 ]
 _LAZY_ATTRIBUTES = {
@@ -38,6 +39,8 @@ _LAZY_ATTRIBUTES = {
     "make_synthesis_pipeline": "pipeline",
     "TableMetadata": "metadata",
     "infer_metadata": "metadata",
+    "save": "serialization",
+    "load": "serialization",
 }
 
 __all__ = ["__version__", *_SUBMODULES, *_LAZY_ATTRIBUTES]

@@ -14,6 +14,9 @@ from ._version import __version__
 logger = logging.getLogger(__name__)
 
 _PARQUET_SUFFIXES = (".parquet", ".pq")
+#: Model files written and read with joblib (pickles, which run code when loaded); a model
+#: file with any other name is in skltab's safe format (skltab.save and skltab.load).
+_PICKLE_SUFFIXES = (".joblib", ".pkl", ".pickle")
 
 
 def main(argv=None):
@@ -40,7 +43,9 @@ def _build_parser():
 
     fit = commands.add_parser("fit", help="fit a synthesizer on a CSV or Parquet file")
     fit.add_argument("data", help="the real table (.csv or .parquet)")
-    fit.add_argument("-o", "--output", required=True, help="where to write the model (.joblib)")
+    fit.add_argument("-o", "--output", required=True,
+                     help="where to write the model: model.skltab writes the safe format "
+                     "(any name but .joblib, .pkl or .pickle), model.joblib a pickle")
     fit.add_argument("-s", "--synthesizer", default="independent",
                      help="synthesizer name or 'module:Class' (default: independent)")
     fit.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
@@ -50,15 +55,19 @@ def _build_parser():
     fit.add_argument("--random-state", type=int, help="seed of the synthesizer")
     fit.set_defaults(handler=_fit)
 
-    sample = commands.add_parser(
-        "sample", help="write synthetic rows from a fitted model (load only trusted models)"
-    )
-    sample.add_argument("model", help="a model written by 'skltab fit'")
+    sample = commands.add_parser("sample", help="write synthetic rows from a fitted model")
+    sample.add_argument("model", help="a model written by 'skltab fit': the safe format loads "
+                        "without running code; a .joblib, .pkl or .pickle file is a pickle, "
+                        "which runs code when loaded: load only pickles you trust")
     sample.add_argument("-n", "--n-samples", type=int, required=True, help="number of rows")
     sample.add_argument("-o", "--output", required=True, help="the output table (.csv or .parquet)")
     sample.add_argument("--chunk-size", type=int, default=100_000,
                         help="rows generated and written at a time (default: 100000)")
     sample.add_argument("--random-state", type=int, help="seed of this sample")
+    sample.add_argument("--trust", action="append", default=[], metavar="MODULE:CLASS",
+                        help="a class of your own that the model may hold (a synthesizer "
+                        "given to 'fit -s'); the safe format constructs only skltab's "
+                        "classes otherwise")
     sample.set_defaults(handler=_sample)
 
     info = commands.add_parser("info", help="show the inferred metadata of a table")
@@ -148,13 +157,41 @@ def _fit(args):
         synthesizer.fit(table.drop(columns=args.target), table[args.target])
     else:
         synthesizer.fit(table)
-    joblib.dump(synthesizer, args.output)
+    save_model(synthesizer, args.output)
     print(f"Fitted {type(synthesizer).__name__} on {len(table)} rows; model written to "
           f"{args.output}")
 
 
+def save_model(model, path):
+    """Write a model: a pickle for a .joblib, .pkl or .pickle path, else the safe format."""
+    if Path(path).suffix.lower() in _PICKLE_SUFFIXES:
+        joblib.dump(model, path)
+        return
+    from .serialization import save
+
+    try:
+        save(model, path)
+    except TypeError as exc:
+        raise TypeError(f"{exc} From the command line, write it to a .joblib file.") from exc
+
+
+def load_model(path, trusted=()):
+    """Read a model written by :func:`save_model`; ``trusted`` names classes ("module:Class")
+    the safe format may construct besides skltab's."""
+    if Path(path).suffix.lower() in _PICKLE_SUFFIXES:
+        return joblib.load(path)
+    from .serialization import UntrustedClassError, load
+    from .utils.discovery import get_synthesizer_class
+
+    try:
+        return load(path, trusted=[get_synthesizer_class(name) for name in trusted])
+    except UntrustedClassError as exc:
+        raise UntrustedClassError(f"{exc} From the command line: --trust module:Class.") \
+            from exc
+
+
 def _sample(args):
-    synthesizer = joblib.load(args.model)
+    synthesizer = load_model(args.model, args.trust)
     if not hasattr(synthesizer, "iter_samples"):
         raise ValueError(f"{args.model!r} does not hold a skltab synthesizer")
     chunks = synthesizer.iter_samples(
@@ -244,7 +281,7 @@ def _demo(args):
     synthetic = synthesizer.sample(len(train))
     real.to_csv(output / "real.csv", index=False)
     synthetic.to_csv(output / "synthetic.csv", index=False)
-    joblib.dump(synthesizer, output / "model.joblib")
+    save_model(synthesizer, output / "model.skltab")
     report = evaluate(test, synthetic, train=train, rules=DEMO_RULES)
     report.summary().to_csv(output / "evaluation_summary.csv")
     report.to_html(output / "report.html")
@@ -253,7 +290,7 @@ def _demo(args):
     print(f"Fitted {steps} on {len(train)} rows of the demo table and sampled "
           f"{len(synthetic)} rows.")
     _print_summary(report)
-    print(f"Written to {output}/: real.csv, synthetic.csv, model.joblib, "
+    print(f"Written to {output}/: real.csv, synthetic.csv, model.skltab, "
           "evaluation_summary.csv, report.html")
 
 

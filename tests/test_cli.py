@@ -7,6 +7,7 @@ import sys
 import pandas as pd
 import pytest
 
+import skltab
 from skltab.cli import main
 from skltab.utils.estimator_checks import make_check_table
 
@@ -19,7 +20,7 @@ def real_csv(tmp_path):
 
 
 def test_fit_then_sample_streams_chunks_to_csv(tmp_path, real_csv, capsys):
-    model = tmp_path / "model.joblib"
+    model = tmp_path / "model.skltab"
     assert main(["fit", str(real_csv), "-o", str(model), "-p", "n_quantiles=30",
                  "--random-state", "3"]) == 0
     out = tmp_path / "synthetic.csv"
@@ -34,13 +35,42 @@ def test_fit_then_sample_streams_chunks_to_csv(tmp_path, real_csv, capsys):
     main(["sample", str(model), "-n", "2500", "-o", str(tmp_path / "again.csv"),
           "--random-state", "1"])
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "again.csv"), synthetic)
+    assert skltab.load(model).n_quantiles == 30
+
+
+def test_a_pickle_is_written_and_read_for_a_joblib_or_pkl_name(tmp_path, real_csv):
+    import joblib
+
+    for name in ("model.joblib", "model.pkl"):
+        model = tmp_path / name
+        assert main(["fit", str(real_csv), "-o", str(model), "-p", "n_quantiles=30"]) == 0
+        assert joblib.load(model).n_quantiles == 30
+        assert main(["sample", str(model), "-n", "10", "-o", str(tmp_path / "s.csv")]) == 0
+        assert len(pd.read_csv(tmp_path / "s.csv")) == 10
+
+
+def test_a_synthesizer_of_the_user_samples_once_trusted(tmp_path, real_csv, capsys,
+                                                        monkeypatch):
+    (tmp_path / "my_models.py").write_text(
+        "from skltab import IndependentSynthesizer\n\n\n"
+        "class MySynthesizer(IndependentSynthesizer):\n    pass\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    model, out = str(tmp_path / "m.skltab"), str(tmp_path / "s.csv")
+    assert main(["fit", str(real_csv), "-o", model, "-s", "my_models:MySynthesizer"]) == 0
+    assert main(["sample", model, "-n", "10", "-o", out]) == 1
+    err = capsys.readouterr().err
+    assert "my_models:MySynthesizer" in err and "--trust module:Class" in err
+    assert main(["sample", model, "-n", "10", "-o", out, "--trust",
+                 "my_models:MySynthesizer"]) == 0
+    assert len(pd.read_csv(out)) == 10
 
 
 def test_parquet_in_and_out_with_a_target(tmp_path, real_csv):
     pytest.importorskip("pyarrow")
     parquet = tmp_path / "real.parquet"
     pd.read_csv(real_csv).to_parquet(parquet)
-    model = tmp_path / "m.joblib"
+    model = tmp_path / "m.skltab"
     assert main(["fit", str(parquet), "-o", str(model), "--target", "segment"]) == 0
     assert main(["sample", str(model), "-n", "300", "--chunk-size", "128",
                  "-o", str(tmp_path / "s.parquet")]) == 0
@@ -68,37 +98,36 @@ def test_metadata_file_overrides_inference(tmp_path, real_csv, capsys):
             column.pop("min"), column.pop("max")
     meta = tmp_path / "meta.json"
     meta.write_text(json.dumps(data))
-    model = tmp_path / "m.joblib"
+    model = tmp_path / "m.skltab"
     assert main(["fit", str(real_csv), "-o", str(model), "--metadata", str(meta)]) == 0
-    import joblib
-
-    assert joblib.load(model).metadata_["age"].kind == "categorical"
+    assert skltab.load(model).metadata_["age"].kind == "categorical"
 
 
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["fit", "missing.csv", "-o", "m.joblib"], "file 'missing.csv' not found"),
-        (["fit", "{real}", "-o", "m.joblib", "-s", "magic"], "Unknown synthesizer 'magic'"),
-        (["fit", "{real}", "-o", "m.joblib", "-p", "speed=3"],
+        (["fit", "missing.csv", "-o", "m.skltab"], "file 'missing.csv' not found"),
+        (["fit", "{real}", "-o", "m.skltab", "-s", "magic"], "Unknown synthesizer 'magic'"),
+        (["fit", "{real}", "-o", "m.skltab", "-p", "speed=3"],
          "IndependentSynthesizer has no parameters ['speed']"),
-        (["fit", "{real}", "-o", "m.joblib", "-p", "n_quantiles"], "--param expects NAME=VALUE"),
-        (["fit", "{real}", "-o", "m.joblib", "-p", "n_quantiles=-4"], "'n_quantiles' parameter"),
-        (["fit", "{real}", "-o", "m.joblib", "--target", "nope"],
+        (["fit", "{real}", "-o", "m.skltab", "-p", "n_quantiles"], "--param expects NAME=VALUE"),
+        (["fit", "{real}", "-o", "m.skltab", "-p", "n_quantiles=-4"], "'n_quantiles' parameter"),
+        (["fit", "{real}", "-o", "m.skltab", "--target", "nope"],
          "--target 'nope' is not a column"),
-        (["sample", "{real}", "-n", "5", "-o", "x.csv"], ""),
+        (["sample", "{real}", "-n", "5", "-o", "x.csv"], "is not a skltab model file"),
+        (["sample", "missing.skltab", "-n", "5", "-o", "x.csv"], "No such file"),
     ],
 )
 def test_errors_exit_non_zero_with_a_message(tmp_path, real_csv, capsys, argv, message):
     argv = [a.replace("{real}", str(real_csv)) for a in argv]
-    argv = [str(tmp_path / a) if a.endswith((".joblib", "x.csv")) else a for a in argv]
+    argv = [str(tmp_path / a) if a.endswith((".skltab", "x.csv")) else a for a in argv]
     assert main(argv) == 1
     err = capsys.readouterr().err
     assert err.startswith("skltab: error:") and message in err
 
 
 def test_bad_sample_count_is_reported(tmp_path, real_csv, capsys):
-    model = tmp_path / "m.joblib"
+    model = tmp_path / "m.skltab"
     main(["fit", str(real_csv), "-o", str(model)])
     assert main(["sample", str(model), "-n", "0", "-o", str(tmp_path / "x.csv")]) == 1
     assert "n_samples must be an integer >= 1" in capsys.readouterr().err
@@ -120,8 +149,6 @@ def test_usage_errors_exit_with_2():
 def test_console_script_and_module_agree():
     result = subprocess.run([sys.executable, "-m", "skltab", "--version"], capture_output=True,
                             text=True, check=True)
-    import skltab
-
     assert result.stdout.strip() == f"skltab {skltab.__version__}"
 
 
@@ -135,6 +162,7 @@ def test_demo_writes_the_table_the_model_and_a_report(tmp_path, capsys):
     assert 0.4 < summary.loc["detection_auc", "value"] < 1
     assert (output / "report.html").read_text().count("data:image/png;base64") >= 3
     assert "LogicCompressor -> FastGenSynthesizer" in capsys.readouterr().out
+    assert skltab.load(output / "model.skltab").sample(5).shape == (5, real.shape[1])
 
 
 def test_evaluate_compares_two_files(tmp_path, capsys):

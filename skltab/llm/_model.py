@@ -17,7 +17,7 @@ from ..utils._optional import import_optional
 from ._codec import MISSING, NAME_SEPARATOR, TERMINATOR
 
 __all__ = ["DEFAULT_MODEL_CONFIG", "TokenLayout", "add_lora", "build_model", "load_pretrained",
-           "merge_lora", "train_tokenizer"]
+           "merge_lora", "train_tokenizer", "wrap_with_adapters"]
 
 #: Architecture of the GPT-2 built from scratch; ``vocab_size`` caps the trained tokenizer.
 DEFAULT_MODEL_CONFIG = {"n_layer": 3, "n_embd": 96, "n_head": 4, "vocab_size": 2048,
@@ -178,12 +178,23 @@ def add_lora(model, r, alpha, dropout, target_modules):
     peft = import_optional("peft", purpose="LoRA in PredLLMSynthesizer")
     config = peft.LoraConfig(r=r, lora_alpha=alpha, lora_dropout=dropout,
                              target_modules=target_modules, task_type="CAUSAL_LM")
+    return wrap_with_adapters(model, config)
+
+
+def wrap_with_adapters(model, config, adapter_name="default"):
+    """Wrap ``model`` with the peft adapters of ``config`` (a ``peft.PeftConfig``).
+
+    Returns
+    -------
+    peft.PeftModel
+    """
+    peft = import_optional("peft", purpose="LoRA in PredLLMSynthesizer")
     with warnings.catch_warnings():
         # peft switches fan_in_fan_out on for GPT-2's Conv1D layers and says so; transformers
         # deprecates a method peft calls. Neither concerns the user.
         warnings.filterwarnings("ignore", message=".*fan_in_fan_out.*")
         warnings.filterwarnings("ignore", category=FutureWarning)
-        return peft.get_peft_model(model, config)
+        return peft.get_peft_model(model, config, adapter_name=adapter_name)
 
 
 def merge_lora(model):

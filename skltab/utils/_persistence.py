@@ -2,7 +2,9 @@
 
 Torch modules, tensors and optimizers held as top-level attributes are stored as bytes
 written by ``torch.save`` and read back with a ``map_location``, so a model fitted on a GPU
-loads on a machine without one. Pickles run code when loaded: load only files you trust.
+loads on a machine without one. Pickles run code when loaded: load only files you trust
+(:func:`skltab.save` writes a format that does not). The version warning and the move to a
+device this machine has are shared with that format.
 """
 
 import io
@@ -13,7 +15,8 @@ from .._version import __version__
 
 
 class InconsistentVersionWarning(UserWarning):
-    """A pickled estimator is loaded with another skltab version than the one that saved it."""
+    """An estimator, pickled or saved with :func:`skltab.save`, is loaded with another skltab
+    version than the one that saved it."""
 
 
 class TorchBlob:
@@ -39,28 +42,58 @@ def pack_state(state):
 def unpack_state(state):
     """Inverse of :func:`pack_state`; warns when the saving skltab version differs."""
     state = dict(state)
-    version = state.pop("_skltab_version", None)
-    if version != __version__:
-        warnings.warn(
-            f"This estimator was pickled with skltab {version} and is loaded with skltab "
-            f"{__version__}; it may not work as before. Refit it with this version.",
-            InconsistentVersionWarning,
-            stacklevel=3,
-        )
+    warn_other_version(state.pop("_skltab_version", None), "pickled", stacklevel=4)
     blobs = {key: value for key, value in state.items() if isinstance(value, TorchBlob)}
     if blobs:
-        target = _loadable_device(state.get("device_"))
-        if "device_" in state and state["device_"] != target:
-            warnings.warn(
-                f"The model was fitted on {state['device_']!r}, which this machine does not "
-                f"have; it is loaded on {target!r}.",
-                UserWarning,
-                stacklevel=3,
-            )
-            state["device_"] = target
+        relocate_device(state, stacklevel=4)
         for key, blob in blobs.items():
-            state[key] = _from_blob(blob, _loadable_device(blob.device))
+            state[key] = _from_blob(blob, loadable_device(blob.device))
     return state
+
+
+def warn_other_version(version, saved_as, stacklevel=2):
+    """Warn with :class:`InconsistentVersionWarning` if ``version`` is not this skltab's.
+
+    Parameters
+    ----------
+    version : str or None
+        The skltab version that saved the estimator.
+    saved_as : str
+        How it was saved, in the message ("pickled", "saved").
+    stacklevel : int, default=2
+        Passed to :func:`warnings.warn`.
+    """
+    if version != __version__:
+        warnings.warn(
+            f"This estimator was {saved_as} with skltab {version} and is loaded with skltab "
+            f"{__version__}; it may not work as before. Refit it with this version.",
+            InconsistentVersionWarning,
+            stacklevel=stacklevel,
+        )
+
+
+def relocate_device(state, stacklevel=2):
+    """Set ``state["device_"]`` to a device this machine has (the CPU for a missing GPU),
+    with a warning when it changes.
+
+    Parameters
+    ----------
+    state : dict
+        The attributes of an estimator being loaded; changed in place.
+    stacklevel : int, default=2
+        Passed to :func:`warnings.warn`.
+    """
+    if "device_" not in state:
+        return
+    target = loadable_device(state["device_"])
+    if state["device_"] != target:
+        warnings.warn(
+            f"The model was fitted on {state['device_']!r}, which this machine does not "
+            f"have; it is loaded on {target!r}.",
+            UserWarning,
+            stacklevel=stacklevel,
+        )
+        state["device_"] = target
 
 
 def _is_torch_object(value):
@@ -90,8 +123,8 @@ def _device_of(value):
     return "cpu"
 
 
-def _loadable_device(device):
-    """``device`` if this machine has it, else ``"cpu"``."""
+def loadable_device(device):
+    """``device`` if this machine has it, else ``"cpu"`` (also for None)."""
     if device is None or not str(device).startswith("cuda"):
         return device if device is not None else "cpu"
     import torch

@@ -34,6 +34,7 @@ __all__ = [
     "check_params_and_clone",
     "check_pipeline_grid_search",
     "check_random_state_semantics",
+    "check_safe_format_round_trip",
     "check_sample_before_fit",
     "check_score_samples",
     "check_score_samples_without_target",
@@ -98,6 +99,7 @@ def synthesizer_checks(estimator=None):
     yield check_random_state_semantics
     yield check_chunk_invariance
     yield check_joblib_round_trip
+    yield check_safe_format_round_trip
     yield check_params_and_clone
     yield check_pipeline_grid_search
     yield check_conditions
@@ -273,6 +275,49 @@ def check_joblib_round_trip(name, estimator):
     pd.testing.assert_frame_equal(
         loaded.sample(30, random_state=1), fitted.sample(30, random_state=1)
     )
+
+
+def check_safe_format_round_trip(name, estimator):
+    """An estimator saved with :func:`skltab.save` loads with :func:`skltab.load`, fitted or
+    not, with its parameters; fitted, it samples, scores and trains on as before saving.
+
+    The estimator's own class, and its steps' in a pipeline, are passed as ``trusted``, so
+    that a synthesizer defined outside skltab is checked too.
+    """
+    from ..serialization import load, save
+
+    def round_trip(model):
+        buffer = io.BytesIO()
+        save(model, buffer)
+        buffer.seek(0)
+        return load(buffer, trusted=_own_classes(model))
+
+    unfitted = round_trip(clone(estimator))
+    assert repr(unfitted) == repr(estimator), f"{name} lost parameters in skltab.save."
+    _expect_error(NotFittedError, [], unfitted.sample, 2)
+    table = make_check_table()
+    fitted = _fitted(estimator, table)
+    loaded = round_trip(fitted)
+    assert repr(loaded) == repr(fitted), f"{name} lost parameters in skltab.save."
+    pd.testing.assert_frame_equal(loaded.sample(30, random_state=1),
+                                  fitted.sample(30, random_state=1))
+    pd.testing.assert_frame_equal(loaded.sample(30), fitted.sample(30))
+    if hasattr(fitted, "score"):
+        assert loaded.score(table) == fitted.score(table), f"{name} scores otherwise loaded."
+    if hasattr(fitted, "partial_fit"):
+        loaded.partial_fit(table)
+        fitted.partial_fit(table)
+        pd.testing.assert_frame_equal(loaded.sample(30, random_state=2),
+                                      fitted.sample(30, random_state=2))
+
+
+def _own_classes(estimator):
+    """The class of ``estimator`` and of its steps, in a pipeline."""
+    classes = [type(estimator)]
+    for _, step in getattr(estimator, "steps", []):
+        if hasattr(step, "get_params"):
+            classes += _own_classes(step)
+    return classes
 
 
 def check_params_and_clone(name, estimator):

@@ -228,7 +228,20 @@ def test_import_does_not_load_sdv():
     assert result.stdout.strip() == "False"
 
 
-@parametrize_with_synthesizer_checks([SDVSynthesizer("gaussian_copula")])
+def test_the_safe_format_refuses_sdv_models_and_says_to_use_joblib():
+    import skltab
+
+    with pytest.raises(TypeError, match="SDVSynthesizer.*SDV's objects.*joblib.dump"):
+        skltab.save(SDVSynthesizer("gaussian_copula"), io.BytesIO())
+
+
+_SDV_OBJECTS = "SDV's objects cannot be saved without pickle; skltab.save refuses them"
+
+
+@parametrize_with_synthesizer_checks(
+    [SDVSynthesizer("gaussian_copula")],
+    expected_failed_checks=lambda estimator: {"check_safe_format_round_trip": _SDV_OBJECTS},
+)
 def test_synthesizer_contract(estimator, check):
     pytest.importorskip("sdv")
     check(estimator)

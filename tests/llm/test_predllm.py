@@ -25,13 +25,7 @@ SMALL = {"model_config": {"n_layer": 2, "n_embd": 32, "n_head": 2, "vocab_size":
          "epochs": 30, "batch_size": 16, "learning_rate": 3e-3}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """Tiny forward passes are slowest with threads that wait for busy cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _relation_table(n_rows=240, seed=0):
@@ -410,28 +404,7 @@ def test_early_stopping_needs_training_rows():
         synthesizer.fit(_relation_table(100))
 
 
-# -- pretrained models, LoRA, persistence ------------------------------------------------------
-@pytest.fixture(scope="module")
-def pretrained_folder(tmp_path_factory):
-    """A tiny GPT-2 and its fast tokenizer saved as a pretrained model would be."""
-    from transformers import PreTrainedTokenizerFast
-
-    from skltab.llm._model import build_model, check_model_config, train_tokenizer
-
-    corpus = ["size is ", " shade is ", " kind is ", "light", "dark", "big", "small", ",",
-              "the quick brown fox jumps over the lazy dog"] * 20
-    backend = train_tokenizer(corpus, 320)
-    tokenizer = PreTrainedTokenizerFast(tokenizer_object=backend, bos_token="<|endoftext|>",
-                                        eos_token="<|endoftext|>")
-    torch.manual_seed(0)
-    model = build_model(check_model_config({"n_layer": 1, "n_embd": 32, "n_head": 2}),
-                        backend.get_vocab_size(), 128, 0)
-    folder = tmp_path_factory.mktemp("tiny-gpt2")
-    model.save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    return str(folder)
-
-
+# -- pretrained models (the pretrained_folder fixture is in tests/conftest.py), LoRA, persistence
 def _round_trip(fitted):
     buffer = io.BytesIO()
     joblib.dump(fitted, buffer)
