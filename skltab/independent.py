@@ -8,11 +8,13 @@ from sklearn.utils._param_validation import Interval
 from .base import BaseSynthesizer
 from .metadata import EncodedTable, TableEncoder
 from .metadata._infer import numeric_values
+from .utils._docstrings import fill_doc
 
 #: Probability given to a value the fitted marginal cannot produce, in :meth:`score_samples`.
 _FLOOR = 1e-12
 
 
+@fill_doc
 class IndependentSynthesizer(BaseSynthesizer):
     """Draw each column independently from its own marginal distribution.
 
@@ -40,8 +42,6 @@ class IndependentSynthesizer(BaseSynthesizer):
 
     Attributes
     ----------
-    metadata_ : TableMetadata
-        Metadata of the fitted table.
     encoder_ : TableEncoder
         Map between the table and model space.
     quantiles_ : list of ndarray
@@ -50,14 +50,7 @@ class IndependentSynthesizer(BaseSynthesizer):
         Missing rate of each numeric column.
     probabilities_ : list of ndarray
         Probability of each code of each discrete column, the missing state included.
-    random_state_ : RandomState
-        Generator drawn from by :meth:`sample` when it gets no ``random_state``.
-    n_features_in_ : int
-        Number of columns of ``X``.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Column names of ``X``; defined only when ``X`` was a DataFrame.
-    input_format_ : InputFormat
-        How ``X`` and ``y`` were passed, for :meth:`sample` to return the same.
+    %(fit_attributes)s
 
     Examples
     --------

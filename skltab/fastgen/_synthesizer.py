@@ -18,6 +18,7 @@ from ..metadata import TableEncoder, TableMetadata
 from ..metadata._column import NUMERIC_KINDS
 from ..metadata._dtypes import timestamp_to_number
 from ..metadata._grain import GRAIN_FIELDS
+from ..utils._docstrings import fill_doc
 from ..metadata._infer import numeric_values
 from ..utils._random import draw_seed
 from . import _spec_runtime
@@ -60,6 +61,7 @@ SCORE_DRAWS = 64
 SCORE_CHUNK = 1024
 
 
+@fill_doc
 class FastGenSynthesizer(BaseSynthesizer):
     """Infer a declarative spec of every field once, then sample any number of rows from it.
 
@@ -135,16 +137,7 @@ class FastGenSynthesizer(BaseSynthesizer):
         With ``backend="llm"``: ``calls``, ``prompt_tokens``, ``completion_tokens``,
         ``total_tokens``, ``estimated`` and ``fallback_fields`` (fields for which no answer
         was valid, inferred without the LLM). None with the statistical backend.
-    metadata_ : TableMetadata
-        Metadata of the fitted table.
-    random_state_ : RandomState
-        Generator drawn from by :meth:`sample` when it gets no ``random_state``.
-    n_features_in_ : int
-        Number of columns of ``X``.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Column names of ``X``; defined only when ``X`` was a DataFrame.
-    input_format_ : InputFormat
-        How ``X`` and ``y`` were passed, for :meth:`sample` to return the same.
+    %(fit_attributes)s
 
     See Also
     --------

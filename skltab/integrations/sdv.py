@@ -16,6 +16,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from ..base import BaseSynthesizer
 from ..metadata import to_sdv_dict
 from ..metadata._dtypes import datetime_to_number
+from ..utils._docstrings import fill_doc
 from ..utils._optional import import_optional
 from ..utils._random import draw_seed
 
@@ -39,6 +40,7 @@ _TABLE_NAME = "table"
 _RANDOMIZED_METHODS = ("transform", "reverse_transform")
 
 
+@fill_doc
 class SDVSynthesizer(BaseSynthesizer):
     """Run one of SDV's single-table synthesizers as a skltab synthesizer.
 
@@ -92,16 +94,7 @@ class SDVSynthesizer(BaseSynthesizer):
     ----------
     sdv_synthesizer_ : sdv.single_table.BaseSingleTableSynthesizer
         The fitted SDV synthesizer.
-    metadata_ : TableMetadata
-        Metadata of the fitted table.
-    random_state_ : RandomState
-        Generator drawn from by :meth:`sample` when it gets no ``random_state``.
-    n_features_in_ : int
-        Number of columns of ``X``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Column names of ``X``; defined only when ``X`` was a DataFrame.
-    input_format_ : InputFormat
-        How ``X`` and ``y`` were passed, for :meth:`sample` to return the same.
+    %(fit_attributes)s
 
     See Also
     --------
