@@ -29,21 +29,33 @@ class SynthesizerSpec:
 
         ``epochs`` is set only when not None and only on synthesizers that take ``epochs``.
         """
-        module_name, _, class_name = self.path.rpartition(".")
-        estimator = getattr(importlib.import_module(module_name), class_name)(**self.params)
+        estimator = self.instance()
         params = {"random_state": random_state}
         if epochs is not None and "epochs" in estimator.get_params():
             params["epochs"] = epochs
         return estimator.set_params(**params)
 
+    def instance(self):
+        """A new instance with ``params``; a parameter that is itself a spec (the synthesizer
+        a meta-estimator wraps) becomes its instance."""
+        module_name, _, class_name = self.path.rpartition(".")
+        params = {name: value.instance() if isinstance(value, SynthesizerSpec) else value
+                  for name, value in self.params.items()}
+        return getattr(importlib.import_module(module_name), class_name)(**params)
+
 
 _SDV = "skltab.integrations.sdv.SDVSynthesizer"
+_REWARD = "skltab.reward.RewardTunedSynthesizer"
 
 SYNTHESIZERS = {
     "independent": SynthesizerSpec("skltab.IndependentSynthesizer"),
     "fastgen": SynthesizerSpec("skltab.fastgen.FastGenSynthesizer"),
     "diffusion": SynthesizerSpec("skltab.diffusion.MaskedDiffusionSynthesizer"),
     "predllm": SynthesizerSpec("skltab.llm.PredLLMSynthesizer"),
+    "reward_diffusion": SynthesizerSpec(
+        _REWARD, {"synthesizer": SynthesizerSpec("skltab.diffusion.MaskedDiffusionSynthesizer")}),
+    "reward_predllm": SynthesizerSpec(
+        _REWARD, {"synthesizer": SynthesizerSpec("skltab.llm.PredLLMSynthesizer")}),
     "sdv_gaussian_copula": SynthesizerSpec(_SDV, {"model": "gaussian_copula"}),
     "sdv_ctgan": SynthesizerSpec(_SDV, {"model": "ctgan"}),
     "sdv_tvae": SynthesizerSpec(_SDV, {"model": "tvae"}),

@@ -22,6 +22,7 @@ _SUBMODULES = [
     "metadata",
     "metrics",
     "pipeline",
+    "reward",
     "serialization",
     "utils",
 ]
@@ -33,6 +34,7 @@ _LAZY_ATTRIBUTES = {
     "FastGenSynthesizer": "fastgen",
     "PredLLMSynthesizer": "llm",
     "MaskedDiffusionSynthesizer": "diffusion",
+    "RewardTunedSynthesizer": "reward",
     "LogicCompressor": "logic",
     "LogicRestorer": "logic",
     "SynthesisPipeline": "pipeline",

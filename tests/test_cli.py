@@ -178,3 +178,18 @@ def test_evaluate_compares_two_files(tmp_path, capsys):
     copy_rate = [line for line in out.splitlines() if line.startswith("exact_copy_rate")][0]
     assert float(copy_rate.split()[1]) == 1.0, "a copy of the training rows is all copies"
     assert html.is_file() and json.loads((tmp_path / "report.json").read_text())
+
+
+def test_reward_tuning_from_the_command_line(tmp_path, real_csv):
+    pytest.importorskip("torch")
+    model = tmp_path / "model.skltab"
+    assert main(["fit", str(real_csv), "-s", "reward_tuned", "-o", str(model),
+                 "-p", "n_rounds=1", "-p", 'rewards=["marginals", "privacy"]',
+                 "--random-state", "0"]) == 0
+    tuned = skltab.load(model)
+    assert type(tuned).__name__ == "RewardTunedSynthesizer"
+    assert [r["round"] for r in tuned.history_] == [0, 1]
+    assert "reward_marginals" in tuned.history_[1]
+    out = tmp_path / "synthetic.csv"
+    assert main(["sample", str(model), "-n", "40", "-o", str(out)]) == 0
+    assert len(pd.read_csv(out)) == 40

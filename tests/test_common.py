@@ -9,9 +9,11 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from skltab import IndependentSynthesizer, SynthesisPipeline, make_synthesis_pipeline
 from skltab.diffusion import MaskedDiffusionSynthesizer
 from skltab.fastgen import FastGenSynthesizer
+from skltab.reward import RewardTunedSynthesizer
 from skltab.utils.estimator_checks import parametrize_with_synthesizer_checks
 
-SYNTHESIZER_CLASSES = [IndependentSynthesizer, FastGenSynthesizer, MaskedDiffusionSynthesizer]
+SYNTHESIZER_CLASSES = [IndependentSynthesizer, FastGenSynthesizer, MaskedDiffusionSynthesizer,
+                       RewardTunedSynthesizer]
 if importlib.util.find_spec("transformers") is not None:
     from skltab.llm import PredLLMSynthesizer
 
@@ -45,11 +47,18 @@ _JOINT_SCORE = ("the diffusion and Pred-LLM do not sum the target out: fitted wi
                 "rows with y (check_score_samples checks the invariance with y)")
 
 
+def _scores_with_target_only(estimator):
+    """The diffusion and Pred-LLM, and a meta-estimator around one."""
+    return hasattr(estimator, "partial_fit") or isinstance(estimator, RewardTunedSynthesizer)
+
+
 def _expected_failed_checks(estimator):
-    if hasattr(estimator, "partial_fit"):  # the diffusion and Pred-LLM
-        return {"check_sample_weights_pandas_series": _STRING_NAMES,
-                **dict.fromkeys(["check_methods_sample_order_invariance",
-                                 "check_methods_subset_invariance"], _JOINT_SCORE)}
+    expected = {}
+    if hasattr(estimator, "partial_fit"):
+        expected["check_sample_weights_pandas_series"] = _STRING_NAMES
+    if _scores_with_target_only(estimator):
+        return {**expected, **dict.fromkeys(["check_methods_sample_order_invariance",
+                                             "check_methods_subset_invariance"], _JOINT_SCORE)}
     if not isinstance(estimator, SynthesisPipeline):
         return {}
     expected = dict.fromkeys(
@@ -63,7 +72,7 @@ def _expected_failed_checks(estimator):
 
 
 def _expected_failed_synthesizer_checks(estimator):
-    if hasattr(estimator, "partial_fit"):
+    if _scores_with_target_only(estimator):
         return {"check_score_samples_without_target": _JOINT_SCORE}
     if not isinstance(estimator, SynthesisPipeline):
         return {}

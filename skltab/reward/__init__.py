@@ -1,4 +1,5 @@
-"""Reward-guided post-training: rewards of generated rows, greater is better.
+"""Reward-guided post-training: :class:`RewardTunedSynthesizer`, and the rewards of generated
+rows, greater is better.
 
 A reward learns from the real rows (``fit(real, metadata)``) and scores generated rows, one
 finite float per row (``score(rows)``): :class:`RealismReward` (a discriminator refitted on
@@ -21,6 +22,7 @@ from ._rewards import (
     combine_rewards,
     make_reward,
 )
+from ._synthesizer import RewardTunedSynthesizer
 
 __all__ = [
     "CallableReward",
@@ -29,6 +31,7 @@ __all__ = [
     "PrivacyReward",
     "RealismReward",
     "Reward",
+    "RewardTunedSynthesizer",
     "RuleReward",
     "UtilityReward",
     "combine_rewards",

@@ -7,6 +7,7 @@ _SYNTHESIZERS = {
     "fastgen": "skltab.fastgen:FastGenSynthesizer",
     "independent": "skltab.independent:IndependentSynthesizer",
     "predllm": "skltab.llm:PredLLMSynthesizer",
+    "reward_tuned": "skltab.reward:RewardTunedSynthesizer",
     "sdv": "skltab.integrations.sdv:SDVSynthesizer",
 }
 

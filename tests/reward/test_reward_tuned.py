@@ -1,0 +1,129 @@
+"""RewardTunedSynthesizer: rounds, the frozen reference, the collapse guard."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+pytest.importorskip("torch")
+
+from skltab import IndependentSynthesizer  # noqa: E402
+from skltab.diffusion import MaskedDiffusionSynthesizer  # noqa: E402
+from skltab.reward import RewardTunedSynthesizer  # noqa: E402
+
+TINY = {"hidden_dim": 32, "n_layers": 1, "embedding_dim": 4, "n_heads": 1, "epochs": 20,
+        "batch_size": 64, "n_sampling_steps": 4, "early_stopping": False}
+
+
+def _table(n_rows=300, seed=0):
+    rng = np.random.RandomState(seed)
+    x = rng.normal(size=n_rows)
+    return pd.DataFrame({"x": x.round(3), "y": (2 * x + rng.normal(size=n_rows)).round(3),
+                         "c": np.where(x + rng.normal(size=n_rows) > 0, "hi", "lo")})
+
+
+def _tuned(**params):
+    return RewardTunedSynthesizer(MaskedDiffusionSynthesizer(**TINY),
+                                  **{"n_rounds": 2, "random_state": 0, **params})
+
+
+def test_rounds_record_rewards_and_held_out_metrics():
+    real = _table()
+    tuned = _tuned(rewards=["realism", "privacy"]).fit(real)
+    assert [r["round"] for r in tuned.history_] == list(range(tuned.n_iter_ + 1))
+    for record in tuned.history_[1:]:
+        assert {"reward_realism", "reward_privacy", "detection_auc", "coverage",
+                "log_likelihood", "kept"} <= set(record)
+        assert 0 <= record["detection_auc"] <= 1 and 0 <= record["coverage"] <= 1
+    assert tuned.history_[tuned.best_round_]["kept"]
+    assert tuned.termination_condition_ in ("max_rounds", "n_iter_no_change")
+    synthetic = tuned.sample(50, random_state=0)
+    assert list(synthetic.columns) == list(real.columns) and len(synthetic) == 50
+    assert tuned.n_features_in_ == 3 and list(tuned.feature_names_in_) == ["x", "y", "c"]
+
+
+def test_every_round_trains_the_model_and_the_reference_stays_frozen():
+    real = _table()
+    tuned = _tuned(collapse_guard=False, epochs_per_round=2).fit(real)
+    assert tuned.best_round_ == tuned.n_iter_ == 2
+    assert tuned.synthesizer_.n_iter_ == tuned.reference_.n_iter_ + 4 == TINY["epochs"] + 4
+    assert not tuned.sample(30, random_state=1).equals(
+        tuned.reference_.sample(30, random_state=1))
+
+
+def test_a_refit_reproduces_the_rounds():
+    real = _table()
+    first, second = _tuned().fit(real), _tuned().fit(real)
+    assert first.history_ == second.history_
+    pd.testing.assert_frame_equal(first.sample(20), second.sample(20))
+
+
+def _mean_closeness(rows, real):
+    """An exploitable reward: rows near the mean of every numeric column score high."""
+    numbers = rows[["x", "y"]]
+    centre, scale = real[["x", "y"]].mean(), real[["x", "y"]].std()
+    return -(((numbers - centre) / scale) ** 2).sum(axis=1).to_numpy()
+
+
+def test_the_guard_catches_an_exploitable_reward():
+    real = _table(400)
+    params = {"rewards": _mean_closeness, "n_rounds": 6, "temperature": 0.02,
+              "max_weight": 50.0, "anchor_share": 0.0, "epochs_per_round": 4}
+    unguarded = _tuned(**params, collapse_guard=False).fit(real)
+    guarded = _tuned(**params, n_iter_no_change=2).fit(real)
+
+    def spread(model):
+        return model.sample(1000, random_state=0)[["x", "y"]].std().mean()
+
+    # without the guard the rows pile up at the mean; the guard refuses those rounds
+    real_spread = real[["x", "y"]].std().mean()
+    assert spread(unguarded) < 0.65 * real_spread
+    assert spread(guarded) > 0.85 * real_spread
+    assert guarded.termination_condition_ == "n_iter_no_change"
+    reference = guarded.history_[0]
+    refused = [r for r in guarded.history_[1:] if not r["kept"]]
+    assert len(refused) >= 2
+    assert all(r["log_likelihood"] < reference["log_likelihood"]
+               or r["coverage"] < reference["coverage"] for r in refused)
+
+
+def test_prefit_tunes_a_copy_of_the_fitted_synthesizer():
+    real = _table()
+    fitted = MaskedDiffusionSynthesizer(**TINY, random_state=3).fit(real)
+    before = fitted.sample(20, random_state=0)
+    tuned = RewardTunedSynthesizer(fitted, prefit=True, n_rounds=1, collapse_guard=False,
+                                   random_state=0).fit(real)
+    pd.testing.assert_frame_equal(tuned.reference_.sample(20, random_state=0), before)
+    assert fitted.n_iter_ == TINY["epochs"] and tuned.synthesizer_.n_iter_ == TINY["epochs"] + 1
+    unfitted = RewardTunedSynthesizer(MaskedDiffusionSynthesizer(**TINY), prefit=True)
+    with pytest.raises(Exception, match="prefit=True needs a fitted synthesizer"):
+        unfitted.fit(real)
+
+
+def test_a_synthesizer_that_cannot_continue_training_is_refused():
+    with pytest.raises(ValueError, match="synthesizer"):
+        RewardTunedSynthesizer(IndependentSynthesizer()).fit(_table())
+
+
+def test_too_few_rows_to_hold_out_are_named():
+    with pytest.raises(ValueError, match="at least 6, and trains on at least 2: got n_samples=7"):
+        _tuned().fit(_table(7))
+
+
+def test_weights_are_tempered_and_clipped():
+    tuned = RewardTunedSynthesizer(temperature=0.5, max_weight=3.0)
+    weights = tuned._weights(np.array([0.0, 0.5, 1.0, 1.0]))
+    expected = np.exp(np.array([-2.0, -1.0, 0.0, 0.0]))
+    expected = np.minimum(expected * 4 / expected.sum(), 3.0)
+    assert np.allclose(weights, expected) and weights.max() <= 3.0
+
+
+def test_sampling_and_scoring_go_to_the_tuned_synthesizer():
+    real = _table()
+    tuned = _tuned(n_rounds=1, collapse_guard=False).fit(real)
+    assert tuned.score(real) == tuned.synthesizer_.score(real)
+    assert np.array_equal(tuned.score_samples(real.iloc[:5]),
+                          tuned.synthesizer_.score_samples(real.iloc[:5]))
+    fixed = tuned.sample(10, conditions={"c": "hi"}, random_state=0)
+    assert (fixed["c"] == "hi").all()
+    chunks = list(tuned.iter_samples(30, chunk_size=12, random_state=2))
+    pd.testing.assert_frame_equal(pd.concat(chunks), tuned.sample(30, random_state=2))
