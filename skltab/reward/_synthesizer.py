@@ -136,6 +136,8 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
         Round of the synthesizer kept (0: the reference).
     termination_condition_ : {"max_rounds", "n_iter_no_change"}
         Why the rounds stopped.
+    metadata_ : TableMetadata
+        Metadata of the fitted table (the synthesizer's).
     n_features_in_ : int
         Number of columns of ``X``.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -243,19 +245,22 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
         train, held_out = self._split(len(real), rng)
         self.synthesizer_ = self._base_synthesizer(_take(X, train), _take(y, train), rng)
         self.reference_ = copy.deepcopy(self.synthesizer_)
+        self.metadata_ = self.synthesizer_.metadata_
         self.n_features_in_ = self.synthesizer_.n_features_in_
         if hasattr(self.synthesizer_, "feature_names_in_"):
             self.feature_names_in_ = self.synthesizer_.feature_names_in_
-        metadata = self.synthesizer_.metadata_
-        rewards = self.rewards
-        if rewards is None:
-            rewards = [(RealismReward(form="one_sided"), 1.0), ("privacy", 1.0)]
-        self.rewards_ = combine_rewards(rewards).fit(real.iloc[train].reset_index(drop=True),
-                                                     metadata)
+        train_rows = real.iloc[train].reset_index(drop=True)
+        self.rewards_ = self._combined_rewards().fit(train_rows, self.metadata_)
         judge = _HeldOutJudge(real.iloc[held_out].reset_index(drop=True), _take(X, held_out),
-                              _take(y, held_out), metadata, draw_seed(rng))
-        self._run_rounds(real.iloc[train].reset_index(drop=True), judge, rng)
+                              _take(y, held_out), self.metadata_, draw_seed(rng))
+        self._run_rounds(train_rows, judge, rng)
         return self
+
+    def _combined_rewards(self):
+        """The rewards to fit: ``rewards``, or one-sided realism and privacy when None."""
+        if self.rewards is None:
+            return combine_rewards([(RealismReward(form="one_sided"), 1.0), ("privacy", 1.0)])
+        return combine_rewards(self.rewards)
 
     def _split(self, n_rows, rng):
         """Indices of the training rows and of the held-out rows (at least
