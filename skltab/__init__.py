@@ -21,6 +21,7 @@ _SUBMODULES = [
     "logic",
     "metadata",
     "metrics",
+    "oversampling",
     "pipeline",
     "utils",
 ]
@@ -34,6 +35,7 @@ _LAZY_ATTRIBUTES = {
     "MaskedDiffusionSynthesizer": "diffusion",
     "LogicCompressor": "logic",
     "LogicRestorer": "logic",
+    "SyntheticOversampler": "oversampling",
     "SynthesisPipeline": "pipeline",
     "make_synthesis_pipeline": "pipeline",
     "TableMetadata": "metadata",
