@@ -21,7 +21,8 @@ part is kept whole, about 18,500 rows of which 370 positive), for each seed:
 
 Other methods measure the levers (``--methods``, see :func:`make_sampler`):
 ``fastgen_conditioned`` and ``diffusion_conditioned`` (one model of every row, conditioned
-on the class), ``METHOD@RATIO`` (``sampling_strategy=RATIO``: the minority grows to RATIO
+on the class), ``fastgen_unguarded`` (without the over-sampler's privacy guard),
+``METHOD@RATIO`` (``sampling_strategy=RATIO``: the minority grows to RATIO
 times the majority's count), ``fastgen_independent`` (FastGen without its copula) and
 ``independent`` (the IndependentSynthesizer).
 
@@ -29,11 +30,16 @@ Results: ``benchmarks/results/NAME.json`` (every seed and metric, rewritten afte
 cell) and the section ``NAME`` of ``--output`` (default ``docs/benchmarks.md``): means and
 standard deviations over the seeds.
 
-Usage::
+Usage (the runs in ``docs/benchmarks.md``; ``--render-only`` rewrites a saved run's section)::
 
-    python benchmarks/bench_oversampling.py                      # the issue's benchmark
-    python benchmarks/bench_oversampling.py --datasets bank --seeds 0 \\
-        --methods none fastgen fastgen_conditioned fastgen@0.5 --name oversampling_levers
+    python benchmarks/bench_oversampling.py --methods none smotenc random fastgen \\
+        diffusion smotenc@0.5 random@0.5 fastgen@0.5 diffusion@0.5 fastgen_conditioned
+    python benchmarks/bench_oversampling.py --datasets adult_2pct --methods none \\
+        random@0.1 smotenc@0.1 fastgen@0.1 diffusion@0.1 --name oversampling_ratio
+    python benchmarks/bench_oversampling.py --seeds 0 1 --methods none fastgen diffusion \\
+        diffusion_conditioned --name oversampling_conditioned
+    python benchmarks/bench_oversampling.py --methods none fastgen fastgen_unguarded \\
+        --name oversampling_guard
 """
 
 import argparse
@@ -101,7 +107,8 @@ def make_sampler(method, seed):
 
     ``method`` is ``none``, ``smotenc``, ``random`` or a synthesizer's name (``fastgen``,
     ``fastgen_independent``, ``diffusion``, ``independent``), the latter optionally followed
-    by ``_conditioned`` (one conditioned model of every row); any of them but ``none`` may
+    by ``_conditioned`` (one conditioned model of every row) and ``_unguarded``
+    (``privacy_guard=False``); any of them but ``none`` may
     end with ``@RATIO``, a float ``sampling_strategy`` (the minority grows to RATIO times the
     majority's count) instead of ``"auto"``.
     """
@@ -121,9 +128,11 @@ def make_sampler(method, seed):
     synthesizers = {"fastgen": FastGenSynthesizer(), "diffusion": MaskedDiffusionSynthesizer(),
                     "fastgen_independent": FastGenSynthesizer(dependence="independent"),
                     "independent": IndependentSynthesizer()}
-    synthesizer = name.removesuffix("_conditioned")
+    unguarded = name.endswith("_unguarded")
+    synthesizer = name.removesuffix("_unguarded").removesuffix("_conditioned")
     return SyntheticOversampler(synthesizers[synthesizer], sampling_strategy=strategy,
-                                model_per_class=synthesizer == name, random_state=seed)
+                                model_per_class="_conditioned" not in name,
+                                privacy_guard=not unguarded, random_state=seed)
 
 
 def run_cell(method, X, y, X_test, y_test, seed):
@@ -158,7 +167,21 @@ def summarize(results):
     return grouped.mean(), grouped.std(ddof=1), grouped.size()
 
 
-def render(record):
+def describe_splits(dataset, data_dir, seeds):
+    """Rows and positive rows of the training and test parts, over the seeds' splits."""
+    counts = {"training": [], "training positives": [], "test": [], "test positives": []}
+    for seed in seeds:
+        _, y, _, y_test = load_task(dataset, data_dir, seed)
+        for key, values in (("training", y), ("test", y_test)):
+            counts[key].append(len(values))
+            counts[f"{key} positives"].append(int(values.sum()))
+    text = {key: f"{min(values):,}" if min(values) == max(values)
+            else f"{min(values):,} to {max(values):,}" for key, values in counts.items()}
+    return (f"{text['training']} training rows ({text['training positives']} positive), "
+            f"{text['test']} test rows ({text['test positives']} positive).")
+
+
+def render(record, data_dir):
     """The markdown section of a run."""
     machine = record["machine"]
     means, stds, counts = summarize(record["results"])
@@ -173,10 +196,9 @@ def render(record):
         f"- Seeds: {', '.join(map(str, record['seeds']))} (mean ± standard deviation); "
         "classifier: HistGradientBoostingClassifier, default settings",
     ]
-    for dataset, info in record["datasets"].items():
-        lines += ["", f"#### {dataset}", "",
-                  f"{info['train_rows']} training rows ({info['train_positives']} positive), "
-                  f"{info['test_rows']} test rows ({info['test_positives']} positive).", "",
+    for dataset in record["datasets"]:
+        lines += ["", f"#### {dataset}", "", describe_splits(dataset, data_dir, record["seeds"]),
+                  "",
                   "| method | balanced accuracy ↑ | minority F1 ↑ | average precision ↑ "
                   "| rows added | resample (s) | DCR ratio ↑ | too close ↓ | too close, "
                   "holdout | exact copies ↓ | exact copies, holdout |",
@@ -203,23 +225,26 @@ def main(argv=None):
     parser.add_argument("--name", default="oversampling")
     parser.add_argument("--output", default=str(Path(__file__).resolve().parents[1]
                                                 / "docs" / "benchmarks.md"))
+    parser.add_argument("--render-only", action="store_true",
+                        help="write the section of the saved run NAME without running")
     args = parser.parse_args(argv)
+    path = RESULTS_DIR / f"{args.name}.json"
+    if args.render_only:
+        write_section(args.output, args.name,
+                      render(json.loads(path.read_text()), args.data_dir))
+        return
     prepare(1)
     # One OpenMP thread: gradient boosting's threads wait for busy cores on a shared machine.
     threadpool_limits(1, user_api="openmp")
     started = time.perf_counter()
     record = {"name": args.name, "machine": machine_description(), "seeds": args.seeds,
-              "methods": args.methods, "datasets": {}, "results": [],
+              "methods": args.methods, "datasets": args.datasets, "results": [],
               "command": "python benchmarks/bench_oversampling.py "
                          + " ".join(sys.argv[1:] if argv is None else argv),
               "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
-    path = RESULTS_DIR / f"{args.name}.json"
     for dataset in args.datasets:
         for seed in args.seeds:
             X, y, X_test, y_test = load_task(dataset, args.data_dir, seed)
-            record["datasets"][dataset] = {
-                "train_rows": len(X), "train_positives": int(y.sum()),
-                "test_rows": len(X_test), "test_positives": int(y_test.sum())}
             for method in args.methods:
                 result = run_cell(method, X, y, X_test, y_test, seed)
                 record["results"].append({"dataset": dataset, "method": method, "seed": seed,
@@ -229,7 +254,7 @@ def main(argv=None):
                       + f" ({result['resample_seconds']:.1f} s)", flush=True)
                 record["minutes"] = (time.perf_counter() - started) / 60
                 path.write_text(json.dumps(record, indent=2, default=float))
-    write_section(args.output, args.name, render(record))
+    write_section(args.output, args.name, render(record, args.data_dir))
     print(f"Results written to {path} and the section {args.name!r} of {args.output}")
 
 

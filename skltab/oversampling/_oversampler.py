@@ -82,6 +82,13 @@ class SyntheticOversampler(OneToOneFeatureMixin, BaseEstimator):
         synthesizer and pipeline; the conditioned model learns from every row, which helps
         a class of a few rows only when the synthesizer shares what the classes have in
         common.
+    privacy_guard : bool, default=True
+        Whether to draw again the synthetic rows closer to a real row the synthesizer
+        learned than 95 % of those real rows are to their closest other one (up to five
+        times; rows still too close are kept and counted in ``privacy_guard_report_``), so
+        that no real row of a class comes back as a synthetic row, whatever the synthesizer.
+        Distances are those of :func:`skltab.metrics.privacy_scores`; free text and ID
+        columns are not compared.
     random_state : int, RandomState instance or None, default=None
         Seeds every ``random_state`` parameter of the cloned synthesizers, and their
         sampling; an int makes :meth:`fit_resample` reproducible.
@@ -96,6 +103,10 @@ class SyntheticOversampler(OneToOneFeatureMixin, BaseEstimator):
     synthesizer_ : synthesizer or None
         With ``model_per_class=False``: the synthesizer fitted on every row with the class
         column ``class_column_`` (None when no row was asked for).
+    privacy_guard_report_ : dict
+        With ``privacy_guard=True``, what the guard did, summed over the models:
+        ``n_samples`` (rows drawn), ``n_too_close`` (rows too close at their first draw),
+        ``n_redraws`` (rows drawn again) and ``n_remaining`` (still too close, kept).
     class_column_ : str
         With ``model_per_class=False``: the name of the class column, a categorical column
         of the class labels; ``synthesizer_.sample(n, conditions={class_column_: label})``
@@ -118,11 +129,14 @@ class SyntheticOversampler(OneToOneFeatureMixin, BaseEstimator):
     :meth:`fit_resample`.
 
     Privacy: a synthesizer fitted on a few hundred rows of a class can write rows very close
-    to them. :class:`~skltab.diffusion.MaskedDiffusionSynthesizer` and
-    :class:`~skltab.llm.PredLLMSynthesizer` draw again the rows too close to a training row
-    (their ``privacy_guard``); measure any other with :func:`skltab.metrics.privacy_scores`
-    against held-out rows of the class (the benchmarks do). A class of a handful of rows
-    cannot be learned: its synthetic rows repeat its values.
+    to them, or copies. The guard (``privacy_guard``) learns, for each model, the rows it
+    learned (the class's rows, or every row with the class column) and their distances to
+    each other; the threshold is 0, and the guard draws nothing again, when 5 % of those
+    rows or more have an exact duplicate among them (a copy is then as likely as among real
+    rows). It keeps the training rows in memory while :meth:`fit_resample` runs, not after.
+    Measure the result with :func:`skltab.metrics.privacy_scores` against held-out rows of
+    the class (the benchmarks do). A class of a handful of rows cannot be learned: its
+    synthetic rows repeat its values.
 
     Examples
     --------
@@ -143,14 +157,16 @@ class SyntheticOversampler(OneToOneFeatureMixin, BaseEstimator):
         "sampling_strategy": [Interval(Real, 0, 1, closed="right"),
                               StrOptions(STRATEGY_NAMES), dict, callable],
         "model_per_class": ["boolean"],
+        "privacy_guard": ["boolean"],
         "random_state": ["random_state"],
     }
 
     def __init__(self, synthesizer=None, *, sampling_strategy="auto", model_per_class=True,
-                 random_state=None):
+                 privacy_guard=True, random_state=None):
         self.synthesizer = synthesizer
         self.sampling_strategy = sampling_strategy
         self.model_per_class = model_per_class
+        self.privacy_guard = privacy_guard
         self.random_state = random_state
 
     def fit(self, X, y):
@@ -193,6 +209,9 @@ class SyntheticOversampler(OneToOneFeatureMixin, BaseEstimator):
         """
         features, target = self._read(X, y)
         random_state = check_random_state(self.random_state)
+        if self.privacy_guard:
+            self.privacy_guard_report_ = dict.fromkeys(
+                ["n_samples", "n_too_close", "n_redraws", "n_remaining"], 0)
         if self.model_per_class:
             synthetic = self._sample_per_class(features.table, target.labels, random_state)
         else:
@@ -203,7 +222,7 @@ class SyntheticOversampler(OneToOneFeatureMixin, BaseEstimator):
         """Validate the parameters and the input; learn ``sampling_strategy_`` and the
         input's features (and forget the models of an earlier fit)."""
         self._validate_params()
-        for name in ("synthesizers_", "synthesizer_", "class_column_"):
+        for name in ("synthesizers_", "synthesizer_", "class_column_", "privacy_guard_report_"):
             self.__dict__.pop(name, None)
         features = read_features(X)
         target = read_target(y, len(features.table))
@@ -241,11 +260,10 @@ class SyntheticOversampler(OneToOneFeatureMixin, BaseEstimator):
         for label, n_rows in self.sampling_strategy_.items():
             if not n_rows:
                 continue
-            synthesizer = self._new_synthesizer(random_state)
-            synthesizer.fit(table[labels == label].reset_index(drop=True))
+            rows = table[labels == label].reset_index(drop=True)
+            synthesizer = self._new_synthesizer(random_state).fit(rows)
             self.synthesizers_[label] = synthesizer
-            blocks.append(_as_table(synthesizer.sample(
-                n_rows, random_state=draw_seed(random_state)), table.columns))
+            blocks.append(self._draw(synthesizer, rows, n_rows, None, draw_seed(random_state)))
         return pd.concat(blocks, ignore_index=True)
 
     def _sample_conditioned(self, table, labels, random_state):
@@ -257,15 +275,35 @@ class SyntheticOversampler(OneToOneFeatureMixin, BaseEstimator):
         self.synthesizer_ = None
         if not n_new:
             return table.iloc[:0]
-        synthesizer = self._new_synthesizer(random_state)
-        synthesizer.fit(table.assign(**{self.class_column_: pd.Categorical(
-            labels, categories=classes)}))
+        rows = table.assign(**{self.class_column_: pd.Categorical(labels, categories=classes)})
+        synthesizer = self._new_synthesizer(random_state).fit(rows)
         self.synthesizer_ = synthesizer
         wanted = pd.Categorical(self._new_labels(), categories=classes)
         conditions = pd.DataFrame({self.class_column_: wanted})
-        synthetic = synthesizer.sample(n_new, conditions=conditions,
-                                       random_state=draw_seed(random_state))
-        return _as_table(synthetic, table.columns)
+        return self._draw(synthesizer, rows, n_new, conditions, draw_seed(random_state))
+
+    def _draw(self, synthesizer, rows, n_rows, conditions, seed):
+        """``n_rows`` rows of the synthesizer fitted on ``rows``, through the privacy guard
+        of ``rows`` when ``privacy_guard`` is on."""
+        def draw(n_samples, conditions=None, random_state=None):
+            given = {} if conditions is None else {"conditions": conditions}
+            return _as_table(synthesizer.sample(n_samples, random_state=random_state, **given),
+                             rows.columns)
+
+        guard = None
+        if self.privacy_guard:
+            from .._privacy_guard import PrivacyGuard
+            from ..metadata import infer_metadata
+
+            guard = PrivacyGuard().fit(rows, None, infer_metadata(rows))
+        if guard is None:
+            return draw(n_rows, conditions, seed)
+        report = guard.new_report()
+        synthetic = guard.sample(draw, n_rows, conditions, np.random.RandomState(seed), report)
+        guard.warn(report, type(self).__name__)
+        for key in self.privacy_guard_report_:
+            self.privacy_guard_report_[key] += report[key]
+        return synthetic
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -5,8 +5,10 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import BaseEstimator, clone
 from sklearn.datasets import make_classification
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skltab import (
@@ -16,7 +18,7 @@ from skltab import (
     make_synthesis_pipeline,
 )
 from skltab.fastgen import FastGenSynthesizer
-from skltab.metrics import rule_violation_rate
+from skltab.metrics import privacy_scores, rule_violation_rate
 
 N_MAJORITY, N_MINORITY = 160, 40
 
@@ -236,3 +238,48 @@ def test_diffusion_guards_each_class_against_its_own_rows(table):
     assert model.privacy_guard_report_["n_samples"] == N_MAJORITY - N_MINORITY
     assert np.all(model.privacy_guard_.distances(X[y == 1]) == 0)
     assert np.all(model.privacy_guard_.distances(X[y == 0]) > 0)
+
+
+class SometimesCopies(BaseEstimator):
+    """A synthesizer that returns real rows (of the class asked for by a one-column
+    condition), a fifth of them unchanged and the others with a price moved by a tenth of
+    its spread."""
+
+    def __init__(self, random_state=None):
+        self.random_state = random_state
+
+    def fit(self, X, y=None):
+        self.rows_ = X.reset_index(drop=True)
+        return self
+
+    def sample(self, n_samples=1, conditions=None, random_state=None):
+        rng = check_random_state(random_state)
+        if conditions is None:
+            positions = rng.randint(len(self.rows_), size=n_samples)
+        else:
+            (name, wanted), = conditions.items()
+            positions = [rng.choice(np.flatnonzero(self.rows_[name] == value))
+                         for value in wanted]
+        rows = self.rows_.iloc[positions].reset_index(drop=True)
+        moved = rng.uniform(size=n_samples) < 0.8
+        rows.loc[moved, "price"] += 0.1 * self.rows_["price"].std()
+        return rows
+
+
+@pytest.mark.parametrize("model_per_class", [True, False])
+def test_privacy_guard_draws_copies_again(table, model_per_class):
+    X, y = table
+    X = X.drop(columns="score")  # no missing values: a moved row differs from every real row
+    guarded = SyntheticOversampler(SometimesCopies(), model_per_class=model_per_class,
+                                   random_state=0)
+    unguarded = clone(guarded).set_params(privacy_guard=False)
+    minority = X[y == 1]
+    rates = []
+    for sampler in (guarded, unguarded):
+        added = sampler.fit_resample(X, y)[0].iloc[len(X):]
+        rates.append(privacy_scores(minority, added, train=minority)["exact_copy_rate"])
+    assert rates[0] == 0 and 0.1 < rates[1] < 0.3
+    report = guarded.privacy_guard_report_
+    assert report["n_samples"] == N_MAJORITY - N_MINORITY and report["n_remaining"] == 0
+    assert report["n_too_close"] >= 0.1 * report["n_samples"]
+    assert not hasattr(unguarded, "privacy_guard_report_")
