@@ -85,6 +85,28 @@ def _build_parser():
     evaluate.add_argument("--json", help="write the report as JSON to this file")
     evaluate.set_defaults(handler=_evaluate)
 
+    oversample = commands.add_parser(
+        "oversample", help="add synthetic rows of the rare classes of a table (imbalanced-learn's "
+        "sampling_strategy)")
+    oversample.add_argument("data", help="the real table (.csv or .parquet)")
+    oversample.add_argument("--target", required=True, help="the class column")
+    oversample.add_argument("-o", "--output", required=True,
+                            help="the resampled table (.csv or .parquet): the real rows, then "
+                            "the synthetic ones")
+    oversample.add_argument("-s", "--synthesizer", default="fastgen",
+                            help="synthesizer name or 'module:Class' (default: fastgen)")
+    oversample.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
+                            help="a synthesizer parameter; VALUE is read as JSON when it can be")
+    oversample.add_argument("--sampling-strategy", default="auto",
+                            help="'auto', 'minority', 'not minority', 'not majority', 'all', "
+                            "a float in (0, 1] (minority rows per majority row), or a JSON "
+                            "object of rows per class after resampling (default: auto)")
+    oversample.add_argument("--conditioned", action="store_true",
+                            help="one synthesizer of every row, conditioned on the class, "
+                            "instead of one per class")
+    oversample.add_argument("--random-state", type=int, help="seed")
+    oversample.set_defaults(handler=_oversample)
+
     demo = commands.add_parser("demo", help="the main job on the embedded demo table")
     demo.add_argument("-o", "--output-dir", default="skltab_demo", help="where to write results")
     demo.add_argument("-s", "--synthesizer", default="fastgen",
@@ -228,6 +250,48 @@ def _write_parquet_chunk(chunk, path, writer):
         writer = pa.parquet.ParquetWriter(path, table.schema)
     writer.write_table(table)
     return writer
+
+
+def _oversample(args):
+    from collections import Counter
+
+    from .oversampling import SyntheticOversampler
+
+    table = read_table(args.data)
+    if args.target not in table.columns:
+        raise ValueError(f"--target {args.target!r} is not a column of {args.data!r}")
+    X, y = table.drop(columns=args.target), table[args.target]
+    sampler = SyntheticOversampler(
+        _make_synthesizer(args.synthesizer, _parse_params(args.param)),
+        sampling_strategy=_sampling_strategy(args.sampling_strategy, y),
+        model_per_class=not args.conditioned, random_state=args.random_state,
+    )
+    X_resampled, y_resampled = sampler.fit_resample(X, y)
+    resampled = X_resampled.copy()
+    resampled.insert(table.columns.get_loc(args.target), args.target, y_resampled.to_numpy())
+    write_chunks([resampled], args.output)
+    counts = ", ".join(f"{label}: {Counter(y)[label]} -> {count}"
+                       for label, count in sorted(Counter(y_resampled).items()))
+    print(f"Added {len(X_resampled) - len(X)} synthetic rows ({counts}); written to "
+          f"{args.output}")
+
+
+def _sampling_strategy(text, y):
+    """``--sampling-strategy``: a name, a float, or a JSON object whose keys are the
+    classes as written in the file."""
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    if not text.lstrip().startswith("{"):
+        return text
+    wanted = json.loads(text)
+    labels = {str(label): label for label in y.unique()}
+    unknown = sorted(set(wanted) - set(labels))
+    if unknown:
+        raise ValueError(f"--sampling-strategy names classes absent from the target: {unknown}; "
+                         f"the classes are {sorted(labels)}")
+    return {labels[key]: rows for key, rows in wanted.items()}
 
 
 def _info(args):

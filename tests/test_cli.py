@@ -116,6 +116,10 @@ def test_metadata_file_overrides_inference(tmp_path, real_csv, capsys):
          "--target 'nope' is not a column"),
         (["sample", "{real}", "-n", "5", "-o", "x.csv"], "is not a skltab model file"),
         (["sample", "missing.skltab", "-n", "5", "-o", "x.csv"], "No such file"),
+        (["oversample", "{real}", "--target", "segment", "-o", "x.csv", "--sampling-strategy",
+          '{"retail": 90, "private": 50}'], "classes absent from the target: ['private']"),
+        (["oversample", "{real}", "--target", "segment", "-o", "x.csv", "--sampling-strategy",
+          "balanced"], "'sampling_strategy' parameter"),
     ],
 )
 def test_errors_exit_non_zero_with_a_message(tmp_path, real_csv, capsys, argv, message):
@@ -124,6 +128,23 @@ def test_errors_exit_non_zero_with_a_message(tmp_path, real_csv, capsys, argv, m
     assert main(argv) == 1
     err = capsys.readouterr().err
     assert err.startswith("skltab: error:") and message in err
+
+
+def test_oversample_writes_real_rows_then_synthetic_ones(tmp_path, real_csv, capsys):
+    out = tmp_path / "balanced.csv"
+    assert main(["oversample", str(real_csv), "--target", "segment", "-o", str(out),
+                 "-s", "independent", "-p", "n_quantiles=20", "--random-state", "0"]) == 0
+    real, balanced = pd.read_csv(real_csv), pd.read_csv(out)
+    counts = balanced["segment"].value_counts().to_dict()
+    assert counts == {"retail": 87, "corporate": 87, "public": 87}
+    pd.testing.assert_frame_equal(balanced.iloc[:len(real)], real)
+    assert balanced["customer_id"].iloc[len(real):].notna().all()
+    assert "Added 111 synthetic rows (corporate: 44 -> 87, public: 19 -> 87" in \
+        capsys.readouterr().out
+
+    assert main(["oversample", str(real_csv), "--target", "segment", "-o", str(out),
+                 "--sampling-strategy", '{"public": 30}', "--conditioned"]) == 0
+    assert pd.read_csv(out)["segment"].value_counts()["public"] == 30
 
 
 def test_bad_sample_count_is_reported(tmp_path, real_csv, capsys):

@@ -6,7 +6,12 @@ import pytest
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skltab import IndependentSynthesizer, SynthesisPipeline, make_synthesis_pipeline
+from skltab import (
+    IndependentSynthesizer,
+    SynthesisPipeline,
+    SyntheticOversampler,
+    make_synthesis_pipeline,
+)
 from skltab.diffusion import MaskedDiffusionSynthesizer
 from skltab.fastgen import FastGenSynthesizer
 from skltab.reward import RewardTunedSynthesizer
@@ -25,8 +30,10 @@ def _fast(cls):
 
 
 SYNTHESIZERS = [_fast(cls) for cls in SYNTHESIZER_CLASSES]
+# Not a synthesizer: imbalanced-learn's checks run in tests/oversampling.
+SKLEARN_ONLY = [SyntheticOversampler(random_state=0),
+                SyntheticOversampler(model_per_class=False, random_state=0)]
 # SDV is an optional extra; its synthesizer checks run in tests/integrations.
-SKLEARN_ONLY = []
 if importlib.util.find_spec("sdv") is not None:
     from skltab.integrations.sdv import SDVSynthesizer
 
@@ -96,7 +103,7 @@ def test_synthesizer_contract(estimator, check):
     check(estimator)
 
 
-@pytest.mark.parametrize("cls", SYNTHESIZER_CLASSES)
+@pytest.mark.parametrize("cls", SYNTHESIZER_CLASSES + [SyntheticOversampler])
 def test_every_parameter_is_constrained(cls):
     params = set(cls().get_params())
     assert params == set(cls._parameter_constraints)

@@ -11,7 +11,7 @@ import skltab.fastgen
 import skltab.llm
 from skltab.utils import import_optional
 
-HEAVY = ("torch", "transformers", "peft", "sdv", "sdmetrics", "matplotlib")
+HEAVY = ("torch", "transformers", "peft", "sdv", "sdmetrics", "matplotlib", "imblearn")
 
 
 def _heavy_modules_after(code):
@@ -24,8 +24,8 @@ def _heavy_modules_after(code):
 def test_import_skltab_loads_no_heavy_dependency():
     assert _heavy_modules_after(
         "import skltab, skltab.base, skltab.metadata, skltab.pipeline, skltab.llm\n"
-        "import skltab.diffusion, skltab.logic, skltab.metrics\n"
-        "from skltab import IndependentSynthesizer"
+        "import skltab.diffusion, skltab.logic, skltab.metrics, skltab.oversampling\n"
+        "from skltab import IndependentSynthesizer, SyntheticOversampler"
     ) == ""
 
 
@@ -35,6 +35,16 @@ def test_fastgen_runs_without_deep_learning_libraries():
         "table = pd.DataFrame({'x': [1.0, 2.5, 4.0, 3.5], 'c': ['a', 'b', 'a', 'b']})\n"
         "synthesizer = skltab.fastgen.FastGenSynthesizer(random_state=0).fit(table)\n"
         "synthesizer.sample(10)"
+    ) == ""
+
+
+def test_oversampler_runs_without_imbalanced_learn_or_torch():
+    assert _heavy_modules_after(
+        "import numpy as np, pandas as pd\n"
+        "from skltab import SyntheticOversampler\n"
+        "X = pd.DataFrame({'x': np.arange(30.0), 'c': ['a', 'b', 'c'] * 10})\n"
+        "X_res, y_res = SyntheticOversampler(random_state=0).fit_resample(X, [0] * 20 + [1] * 10)\n"
+        "assert len(X_res) == 40"
     ) == ""
 
 

@@ -14,6 +14,7 @@ _EXTRA_OF_MODULE = {
     "distributed": "dask",
     "pyarrow": "parquet",
     "matplotlib": "plot",
+    "imblearn": "imbalanced",
 }
 
 
