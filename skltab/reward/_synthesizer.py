@@ -31,8 +31,6 @@ _MIN_JUDGED_ROWS = 500
 #: round's and the held-out log-likelihood within this share of the reference's.
 _COVERAGE_TOLERANCE = 0.05
 _LIKELIHOOD_TOLERANCE = 0.05
-#: Why the rounds stopped (``termination_condition_``).
-TERMINATIONS = ("max_rounds", "n_iter_no_change")
 
 
 def _synthesizer_has(name):
