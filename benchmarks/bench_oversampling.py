@@ -23,8 +23,9 @@ Other methods measure the levers (``--methods``, see :func:`make_sampler`):
 ``fastgen_conditioned`` and ``diffusion_conditioned`` (one model of every row, conditioned
 on the class), ``fastgen_unguarded`` (without the over-sampler's privacy guard),
 ``METHOD@RATIO`` (``sampling_strategy=RATIO``: the minority grows to RATIO
-times the majority's count), ``fastgen_independent`` (FastGen without its copula) and
-``independent`` (the IndependentSynthesizer).
+times the majority's count), ``METHOD@geometric`` (``sampling_strategy="geometric"``, for
+imbalanced-learn's samplers the class counts it asks for), ``fastgen_independent`` (FastGen
+without its copula) and ``independent`` (the IndependentSynthesizer).
 
 Results: ``benchmarks/results/NAME.json`` (every seed and metric, rewritten after every
 cell) and the section ``NAME`` of ``--output`` (default ``docs/benchmarks.md``): means and
@@ -40,6 +41,8 @@ Usage (the runs in ``docs/benchmarks.md``; ``--render-only`` rewrites a saved ru
         diffusion_conditioned --name oversampling_conditioned
     python benchmarks/bench_oversampling.py --methods none fastgen fastgen_unguarded \\
         --name oversampling_guard
+    python benchmarks/bench_oversampling.py --methods none smotenc@geometric \\
+        random@geometric fastgen@geometric diffusion@geometric --name oversampling_geometric
 """
 
 import argparse
@@ -61,6 +64,7 @@ from threadpoolctl import threadpool_limits
 from skltab import IndependentSynthesizer, SyntheticOversampler
 from skltab.fastgen import FastGenSynthesizer
 from skltab.metrics import privacy_scores
+from skltab.oversampling._strategy import class_counts, rows_to_add
 
 #: The positive (minority) label of each table's target.
 POSITIVE = {"bank": "yes", "adult": ">50K", "adult_2pct": ">50K"}
@@ -110,7 +114,8 @@ def make_sampler(method, seed):
     by ``_conditioned`` (one conditioned model of every row) and ``_unguarded``
     (``privacy_guard=False``); any of them but ``none`` may
     end with ``@RATIO``, a float ``sampling_strategy`` (the minority grows to RATIO times the
-    majority's count) instead of ``"auto"``.
+    majority's count) or ``@geometric`` (``sampling_strategy="geometric"``) instead of
+    ``"auto"``.
     """
     from imblearn.over_sampling import SMOTENC, RandomOverSampler
 
@@ -119,12 +124,12 @@ def make_sampler(method, seed):
     if method == "none":
         return None
     name, _, ratio = method.partition("@")
-    strategy = float(ratio) if ratio else "auto"
+    strategy = {"": "auto", "geometric": "geometric"}.get(ratio) or float(ratio)
     if name == "smotenc":
-        return SMOTENC(categorical_features="auto", sampling_strategy=strategy,
+        return SMOTENC(categorical_features="auto", sampling_strategy=_imblearn(strategy),
                        random_state=seed)
     if name == "random":
-        return RandomOverSampler(sampling_strategy=strategy, random_state=seed)
+        return RandomOverSampler(sampling_strategy=_imblearn(strategy), random_state=seed)
     synthesizers = {"fastgen": FastGenSynthesizer(), "diffusion": MaskedDiffusionSynthesizer(),
                     "fastgen_independent": FastGenSynthesizer(dependence="independent"),
                     "independent": IndependentSynthesizer()}
@@ -133,6 +138,18 @@ def make_sampler(method, seed):
     return SyntheticOversampler(synthesizers[synthesizer], sampling_strategy=strategy,
                                 model_per_class="_conditioned" not in name,
                                 privacy_guard=not unguarded, random_state=seed)
+
+
+def _imblearn(strategy):
+    """``strategy`` for imbalanced-learn's samplers: ``"geometric"`` as their callable form,
+    the class counts it asks for."""
+    if strategy != "geometric":
+        return strategy
+
+    def geometric(y):
+        added = rows_to_add("geometric", np.asarray(y))
+        return {label: count + added.get(label, 0) for label, count in class_counts(y).items()}
+    return geometric
 
 
 def run_cell(method, X, y, X_test, y_test, seed):

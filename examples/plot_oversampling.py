@@ -46,9 +46,11 @@ Counter(y_train)
 # :class:`~skltab.logic.LogicCompressor` that finds the table's rules (``zip -> city ->
 # state``, ``total = unit_price * quantity``, ...) and FastGen on what is left. The
 # over-sampler fits a clone of it on the members' rows (``model_per_class=True``, the
-# default) and samples as many rows as the members lack.
+# default) and, with ``sampling_strategy="auto"``, samples as many rows as the members lack
+# (the default, ``"geometric"``, adds fewer: see the next section).
 sampler = SyntheticOversampler(
-    make_synthesis_pipeline(LogicCompressor(), FastGenSynthesizer()), random_state=0
+    make_synthesis_pipeline(LogicCompressor(), FastGenSynthesizer()),
+    sampling_strategy="auto", random_state=0,
 )
 X_resampled, y_resampled = sampler.fit_resample(X_train, y_train)
 added = X_resampled.iloc[len(X_train):]
@@ -117,7 +119,8 @@ assert all(0 <= value <= 1 for row in scores.values() for value in row.values())
 # pipeline predicts on real rows untouched, so ``GridSearchCV`` tunes the sampler, its
 # synthesizer and the classifier together and scores them on real rows. Here it chooses how
 # many members to add: balancing the classes finds more members but costs precision, and
-# with rare members a smaller ``sampling_strategy`` often gives the better F1.
+# with rare members a smaller ``sampling_strategy``, such as the default ``"geometric"``
+# (half-way to balance on a log scale), often gives the better F1.
 try:
     from imblearn.pipeline import Pipeline
 except ImportError:
@@ -129,7 +132,7 @@ if Pipeline is not None:
         ("oversample", SyntheticOversampler(FastGenSynthesizer(), random_state=0)),
         ("model", classifier()),
     ])
-    grid = {"oversample__sampling_strategy": [0.3, 1.0]}
+    grid = {"oversample__sampling_strategy": ["geometric", 1.0]}
     search = GridSearchCV(pipeline, grid, scoring="f1", cv=2).fit(X_train, y_train)
     assert np.isfinite(search.best_score_)
     print(search.best_params_, round(search.best_score_, 3))

@@ -97,10 +97,11 @@ def _build_parser():
                             help="synthesizer name or 'module:Class' (default: fastgen)")
     oversample.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
                             help="a synthesizer parameter; VALUE is read as JSON when it can be")
-    oversample.add_argument("--sampling-strategy", default="auto",
-                            help="'auto', 'minority', 'not minority', 'not majority', 'all', "
-                            "a float in (0, 1] (minority rows per majority row), or a JSON "
-                            "object of rows per class after resampling (default: auto)")
+    oversample.add_argument("--sampling-strategy", default="geometric",
+                            help="'geometric', 'auto', 'minority', 'not minority', "
+                            "'not majority', 'all', a float in (0, 1] (minority rows per "
+                            "majority row), or a JSON object of rows per class after "
+                            "resampling (default: geometric)")
     oversample.add_argument("--conditioned", action="store_true",
                             help="one synthesizer of every row, conditioned on the class, "
                             "instead of one per class")

@@ -131,16 +131,21 @@ def test_errors_exit_non_zero_with_a_message(tmp_path, real_csv, capsys, argv, m
 
 
 def test_oversample_writes_real_rows_then_synthetic_ones(tmp_path, real_csv, capsys):
-    out = tmp_path / "balanced.csv"
+    out = tmp_path / "resampled.csv"
     assert main(["oversample", str(real_csv), "--target", "segment", "-o", str(out),
                  "-s", "independent", "-p", "n_quantiles=20", "--random-state", "0"]) == 0
-    real, balanced = pd.read_csv(real_csv), pd.read_csv(out)
-    counts = balanced["segment"].value_counts().to_dict()
-    assert counts == {"retail": 87, "corporate": 87, "public": 87}
-    pd.testing.assert_frame_equal(balanced.iloc[:len(real)], real)
-    assert balanced["customer_id"].iloc[len(real):].notna().all()
-    assert "Added 111 synthetic rows (corporate: 44 -> 87, public: 19 -> 87" in \
+    real, resampled = pd.read_csv(real_csv), pd.read_csv(out)
+    counts = resampled["segment"].value_counts().to_dict()
+    # the default, "geometric": sqrt(44 * 87) = 61.9 and sqrt(19 * 87) = 40.7 rows
+    assert counts == {"retail": 87, "corporate": 62, "public": 41}
+    pd.testing.assert_frame_equal(resampled.iloc[:len(real)], real)
+    assert resampled["customer_id"].iloc[len(real):].notna().all()
+    assert "Added 40 synthetic rows (corporate: 44 -> 62, public: 19 -> 41" in \
         capsys.readouterr().out
+
+    assert main(["oversample", str(real_csv), "--target", "segment", "-o", str(out),
+                 "--sampling-strategy", "auto", "-s", "independent"]) == 0
+    assert set(pd.read_csv(out)["segment"].value_counts()) == {87}
 
     assert main(["oversample", str(real_csv), "--target", "segment", "-o", str(out),
                  "--sampling-strategy", '{"public": 30}', "--conditioned"]) == 0

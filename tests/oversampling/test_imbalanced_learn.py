@@ -35,6 +35,7 @@ def numbers(n_majority=150, n_minority=30, seed=0):
 def test_pipeline_resamples_only_while_fitting():
     X, y = numbers()
     pipeline = Pipeline([("over", SyntheticOversampler(IndependentSynthesizer(),
+                                                       sampling_strategy="auto",
                                                        random_state=0)),
                          ("model", DummyClassifier(strategy="prior"))]).fit(X, y)
     np.testing.assert_allclose(pipeline["model"].class_prior_, [0.5, 0.5])

@@ -50,7 +50,8 @@ def table():
 @pytest.mark.parametrize("model_per_class", [True, False])
 def test_balances_the_classes_after_the_real_rows(table, model_per_class):
     X, y = table
-    sampler = SyntheticOversampler(model_per_class=model_per_class, random_state=0)
+    sampler = SyntheticOversampler(model_per_class=model_per_class, sampling_strategy="auto",
+                                   random_state=0)
     X_res, y_res = sampler.fit_resample(X, y)
     assert Counter(y_res) == {0: N_MAJORITY, 1: N_MAJORITY}
     assert sampler.sampling_strategy_ == {1: N_MAJORITY - N_MINORITY}
@@ -162,9 +163,18 @@ def test_pipelines_that_sample_arrays_give_rows_in_the_table(table):
     assert 40 < X_res["price"].iloc[len(X):].median() < 60
 
 
+def test_the_default_grows_the_minority_half_way_to_balance(table):
+    X, y = table
+    X_res, y_res = SyntheticOversampler(random_state=0).fit_resample(X, y)
+    n_minority = round(np.sqrt(N_MAJORITY * N_MINORITY))
+    assert N_MINORITY < n_minority < N_MAJORITY
+    assert Counter(y_res) == {0: N_MAJORITY, 1: n_minority}
+    assert len(X_res) == N_MAJORITY + n_minority
+
+
 def test_a_class_of_one_row_is_grown(table):
     X, y = table
-    sampler = SyntheticOversampler(random_state=0)
+    sampler = SyntheticOversampler(sampling_strategy="auto", random_state=0)
     X_res, y_res = sampler.fit_resample(X.iloc[:11], [0] * 10 + [1])
     assert Counter(y_res) == {0: 10, 1: 10}
     assert len(X_res) == 20 and X_res.iloc[11:].notna().any(axis=None)
@@ -173,7 +183,8 @@ def test_a_class_of_one_row_is_grown(table):
 def test_containers_and_dtypes_come_back(table):
     X, y = table
     numbers = X[["price", "quantity"]].to_numpy(dtype=np.float32)
-    sampler = SyntheticOversampler(IndependentSynthesizer(), random_state=0)
+    sampler = SyntheticOversampler(IndependentSynthesizer(), sampling_strategy="auto",
+                                   random_state=0)
     X_res, y_res = sampler.fit_resample(numbers, y.astype(np.int8))
     assert X_res.dtype == np.float32 and y_res.dtype == np.int8
     assert not hasattr(sampler, "feature_names_in_")
@@ -232,7 +243,7 @@ def test_diffusion_guards_each_class_against_its_own_rows(table):
 
     X, y = table
     sampler = SyntheticOversampler(MaskedDiffusionSynthesizer(epochs=2, hidden_dim=16),
-                                   random_state=0)
+                                   sampling_strategy="auto", random_state=0)
     X_res, _ = sampler.fit_resample(X, y)
     model = sampler.synthesizers_[1]
     assert model.privacy_guard_report_["n_samples"] == N_MAJORITY - N_MINORITY
@@ -271,7 +282,7 @@ def test_privacy_guard_draws_copies_again(table, model_per_class):
     X, y = table
     X = X.drop(columns="score")  # no missing values: a moved row differs from every real row
     guarded = SyntheticOversampler(SometimesCopies(), model_per_class=model_per_class,
-                                   random_state=0)
+                                   sampling_strategy="auto", random_state=0)
     unguarded = clone(guarded).set_params(privacy_guard=False)
     minority = X[y == 1]
     rates = []

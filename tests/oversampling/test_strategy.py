@@ -15,6 +15,8 @@ Y = np.array(["a"] * 6 + ["b"] * 4 + ["c"] * 2)
     ("minority", {"c": 4}),
     ("not minority", {"a": 0, "b": 2}),
     ("all", {"a": 0, "b": 2, "c": 4}),
+    # the geometric means of 4 and 6 (4.90) and of 2 and 6 (3.46), rounded
+    ("geometric", {"b": 1, "c": 1}),
     ({"b": 5, "c": 2}, {"b": 1, "c": 0}),
     (lambda y: {"c": int((y == "a").sum()) * 2}, {"c": 10}),
 ])
@@ -28,6 +30,14 @@ def test_float_is_a_share_of_the_majority_for_binary_targets():
     y = np.array([0] * 90 + [1] * 10)
     assert rows_to_add(0.5, y) == {1: 35}
     assert rows_to_add(1.0, y) == {1: 80}
+
+
+def test_geometric_goes_half_way_to_balance_on_a_log_scale():
+    y = np.array([0] * 9800 + [1] * 200)
+    added = rows_to_add("geometric", y)
+    assert added == {1: 1200}
+    assert np.log(200 + added[1]) == pytest.approx((np.log(200) + np.log(9800)) / 2)
+    assert rows_to_add("geometric", np.array([0, 0, 1, 1])) == {1: 0}
 
 
 def test_ties_pick_the_first_class_in_sorted_order():
