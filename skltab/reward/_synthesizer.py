@@ -149,10 +149,13 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
     Notes
     -----
     The collapse guard compares each round with the best round so far (the reference at
-    first): the round is kept when its held-out detection AUC is closer to 0.5, its coverage of
-    the held-out rows is at least the best round's minus 0.05, and (for a synthesizer with
-    ``score``) the held-out rows' mean log-likelihood is no lower than the reference's minus
-    5 % of its magnitude. The judged rows are sampled with the same seed every round.
+    first): the round is kept when its coverage of the held-out rows is at least the best
+    round's minus 0.05 and its held-out detection AUC is closer to 0.5. For a synthesizer with
+    ``score``, the round is also kept when its detection AUC is as close to 0.5 and the
+    held-out rows' mean log-likelihood is higher than the best round's (on a few held-out rows
+    the detection AUC often sits at 0.5 whatever the model), and in every case that
+    log-likelihood must be no lower than the reference's minus 5 % of its magnitude. The
+    judged rows are sampled with the same seed every round.
 
     References
     ----------
@@ -454,11 +457,16 @@ class _HeldOutJudge:
 
 def _improves(scores, best, reference):
     """Whether a round's held-out scores beat the best round's (see the class's Notes)."""
-    closer = abs(scores["detection_auc"] - 0.5) < abs(best["detection_auc"] - 0.5)
+    gap, best_gap = abs(scores["detection_auc"] - 0.5), abs(best["detection_auc"] - 0.5)
     covers = scores["coverage"] >= best["coverage"] - _COVERAGE_TOLERANCE
-    likely = "log_likelihood" not in scores or scores["log_likelihood"] >= (
+    if "log_likelihood" not in scores:
+        return gap < best_gap and covers
+    likely = scores["log_likelihood"] >= (
         reference["log_likelihood"] - _LIKELIHOOD_TOLERANCE * abs(reference["log_likelihood"]))
-    return closer and covers and likely
+    # On a few held-out rows the detection AUC often sits at 0.5 for every round; the
+    # likelihood still tells rounds apart there.
+    better = gap < best_gap or scores["log_likelihood"] > best["log_likelihood"]
+    return gap <= best_gap and better and covers and likely
 
 
 def _take(values, index):

@@ -9,6 +9,7 @@ pytest.importorskip("torch")
 from skltab import IndependentSynthesizer  # noqa: E402
 from skltab.diffusion import MaskedDiffusionSynthesizer  # noqa: E402
 from skltab.reward import RewardTunedSynthesizer  # noqa: E402
+from skltab.reward._synthesizer import _improves  # noqa: E402
 
 TINY = {"hidden_dim": 32, "n_layers": 1, "embedding_dim": 4, "n_heads": 1, "epochs": 20,
         "batch_size": 64, "n_sampling_steps": 4, "early_stopping": False}
@@ -115,6 +116,36 @@ def test_weights_are_tempered_and_clipped():
     expected = np.exp(np.array([-2.0, -1.0, 0.0, 0.0]))
     expected = np.minimum(expected * 4 / expected.sum(), 3.0)
     assert np.allclose(weights, expected) and weights.max() <= 3.0
+
+
+def _scores(detection_auc, log_likelihood=None, coverage=1.0):
+    scores = {"detection_auc": detection_auc, "coverage": coverage}
+    return scores if log_likelihood is None else {**scores, "log_likelihood": log_likelihood}
+
+
+@pytest.mark.parametrize("round_scores, kept", [
+    # on a few held-out rows the detection AUC sits at 0.5: the likelihood decides
+    (_scores(0.5, -9.9), True),
+    (_scores(0.5, -10.1), False),
+    (_scores(0.5, -10.0), False),
+    # a detection AUC farther from 0.5 is refused whatever the likelihood
+    (_scores(0.53, -9.0), False),
+    (_scores(0.47, -9.0), False),
+    # lost coverage, or a likelihood far below the reference's, is refused
+    (_scores(0.5, -9.9, coverage=0.9), False),
+])
+def test_the_guard_keeps_a_round_by_detection_then_likelihood(round_scores, kept):
+    best = reference = _scores(0.5, -10.0)
+    assert _improves(round_scores, best, reference) is kept
+
+
+def test_the_guard_keeps_a_closer_detection_within_the_likelihood_tolerance():
+    best, reference = _scores(0.6, -10.0), _scores(0.6, -10.0)
+    assert _improves(_scores(0.55, -10.4), best, reference)
+    assert not _improves(_scores(0.55, -10.6), best, reference)
+    # a synthesizer that does not score is judged by detection and coverage alone
+    assert _improves(_scores(0.55), _scores(0.6), _scores(0.6))
+    assert not _improves(_scores(0.6), _scores(0.6), _scores(0.6))
 
 
 def test_sampling_and_scoring_go_to_the_tuned_synthesizer():
