@@ -203,3 +203,19 @@ def test_the_optimizer_continues_when_the_parameters_match():
     fresh = continued_adamw(torch.nn.Linear(3, 1).parameters(), 0.1, 0.0, first)
     assert fresh.state_dict()["state"] == {}
     assert not math.isnan(continued.param_groups[0]["lr"])
+
+
+def test_the_optimizer_uses_the_fused_kernel_and_steps_like_the_plain_one():
+    fused_model, plain_model = _model(), _model()
+    plain_model.load_state_dict(fused_model.state_dict())
+    fused = continued_adamw(fused_model.parameters(), 0.1, 0.01)
+    plain = torch.optim.AdamW(plain_model.parameters(), lr=0.1, weight_decay=0.01)
+    assert fused.param_groups[0]["fused"] and not plain.param_groups[0]["fused"]
+    for model, optimizer in ((fused_model, fused), (plain_model, plain)):
+        for _ in range(3):
+            optimizer.zero_grad()
+            model(torch.ones(3, 2)).sum().backward()
+            optimizer.step()
+    for fused_parameter, plain_parameter in zip(fused_model.parameters(),
+                                                plain_model.parameters()):
+        assert torch.allclose(fused_parameter, plain_parameter, atol=1e-6)
