@@ -41,7 +41,6 @@ def rule_satisfaction(table, rules, *, reference=None):
                         f"{type(table).__name__}.")
     rules = _rule_list(rules)
     columns = {}
-    columns = {}
     for rule in rules:
         parsed = parse_rule(rule) if isinstance(rule, str) else rule
         name = _rule_name(rule)
