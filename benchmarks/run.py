@@ -54,8 +54,9 @@ def parse_args(argv=None):
     )
     parser.add_argument(
         "--torch-threads", type=int, default=1,
-        help="torch intra-op threads; 1 keeps timings stable when other processes share the "
-        "cores (torch's OpenMP threads slow down many times over on oversubscribed cores)",
+        help="threads of torch and of the native pools (OpenMP, BLAS); 1 keeps timings stable "
+        "when other processes share the cores (OpenMP threads slow down many times over on "
+        "oversubscribed cores)",
     )
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     parser.add_argument("--name", default="main", help="name of the run and its result files")
@@ -100,10 +101,15 @@ def _processor_name():
 
 
 def prepare(torch_threads):
-    """Set torch's thread count, and import the heavy libraries so no fit time includes them."""
+    """Set the thread count of torch and of the native pools (OpenMP, BLAS: scikit-learn's
+    gradient boosting inside the metrics and the reward discriminators), and import the
+    heavy libraries so no fit time includes them."""
     import torch
+    from threadpoolctl import threadpool_limits
 
     torch.set_num_threads(torch_threads)
+    # OpenMP threads that spin while another process holds the core slow a fit many times
+    threadpool_limits(torch_threads)
     for module in ("sdv.single_table", "skltab.metrics"):
         if importlib.util.find_spec(module.split(".")[0]) is not None:
             importlib.import_module(module)
