@@ -59,25 +59,51 @@ def numeric_field(base, values, random_state):
     dict
         The field with its ``distribution``.
     """
+    sample = values if len(values) <= FIT_SAMPLE_SIZE else random_state.choice(
+        values, FIT_SAMPLE_SIZE, replace=False)
+    distinct, counts = np.unique(values, return_counts=True)
+    return counted_numeric_field(base, distinct, counts, sample, random_state)
+
+
+def counted_numeric_field(base, distinct, counts, sample, random_state):
+    """Choose the distribution of a numeric field from the counts of its present values.
+
+    Parameters
+    ----------
+    base : dict
+        As in :func:`numeric_field`.
+    distinct : ndarray
+        The present values, sorted and distinct (or the centroids of a quantile sketch).
+    counts : ndarray
+        Rows of each.
+    sample : ndarray
+        A uniform sample without replacement of at most ``FIT_SAMPLE_SIZE`` present values,
+        which parametric families are fitted on.
+    random_state : numpy.random.RandomState
+        Seeds the mixture.
+
+    Returns
+    -------
+    dict
+        The field with its ``distribution``.
+    """
     low, high = base["bounds"]
     if low == high:
         return {**base, "distribution": _family("uniform", low=low, high=high)}
-    sample = values if len(values) <= FIT_SAMPLE_SIZE else random_state.choice(
-        values, FIT_SAMPLE_SIZE, replace=False)
-    threshold = max(KS_FLOOR, KS_COEFFICIENT / math.sqrt(len(values)))
-    judged = [_judge(base, distribution, n_params, values)
-              for distribution, n_params in _candidates(base, sample, values)]
+    threshold = max(KS_FLOOR, KS_COEFFICIENT / math.sqrt(counts.sum()))
+    judged = [_judge(base, distribution, n_params, distinct, counts)
+              for distribution, n_params in _candidates(base, sample, distinct, counts)]
     passing = [j for j in judged if j is not None and j[1] <= threshold]
     if passing:
         field, statistic, _ = min(passing, key=lambda j: j[2])
     else:
-        mixture = _judge(base, *_mixture(sample, random_state), values) \
+        mixture = _judge(base, *_mixture(sample, random_state), distinct, counts) \
             if len(np.unique(sample)) > 2 else None
         if mixture is not None and mixture[1] <= threshold:
             field, statistic, _ = mixture
         else:
-            field = {**base, "distribution": _empirical(values)}
-            statistic = _judge(base, field["distribution"], 0, values)[1]
+            field = {**base, "distribution": _empirical(distinct, counts)}
+            statistic = _judge(base, field["distribution"], 0, distinct, counts)[1]
     logger.info("Field %r: %s (KS %.3f, threshold %.3f).", base["name"],
                 field["distribution"]["family"], statistic, threshold)
     return field
@@ -87,10 +113,11 @@ def _family(name, **params):
     return {"family": name, "params": {k: float(v) for k, v in params.items()}}
 
 
-def _candidates(base, sample, values):
+def _candidates(base, sample, distinct, counts):
     """Yield (distribution, number of free parameters) of every family that can be fitted.
 
-    Parametric families are fitted on ``sample``; exact frequencies come from all ``values``.
+    Parametric families are fitted on ``sample``; exact frequencies come from the counts of
+    all values.
     """
     step = field_step(base)
     low, high = base["bounds"]
@@ -114,7 +141,6 @@ def _candidates(base, sample, values):
         if base["kind"] == "integer":
             yield from _count_candidates(sample, low)
         if base["kind"] == "integer" or base.get("values") is not None:
-            distinct, counts = np.unique(values, return_counts=True)
             number = int if base["kind"] == "integer" else float
             if 1 < len(distinct) <= MAX_PMF_VALUES:
                 yield {"family": "categorical", "categories": [number(v) for v in distinct],
@@ -219,25 +245,41 @@ def _mixture(sample, random_state):
     return distribution, 3 * model.n_components - 1
 
 
-def _empirical(values):
+def _empirical(distinct, counts):
     """Quantiles at evenly spaced levels, and at the levels of the few most extreme values, so
     that outliers keep their real (small) probability."""
-    n = len(values)
+    n = int(counts.sum())
     tails = np.arange(1, min(EMPIRICAL_TAIL_VALUES, n // 2) + 1) / n
     levels = np.unique(np.concatenate([np.linspace(0, 1, min(EMPIRICAL_QUANTILES, n)),
                                        tails, 1 - tails]))
     return {"family": "empirical", "params": {
-        "quantiles": np.quantile(values, levels).tolist(), "levels": levels.tolist()}}
+        "quantiles": counted_quantiles(distinct, counts, levels).tolist(),
+        "levels": levels.tolist()}}
 
 
-def _judge(base, distribution, n_params, values):
+def counted_quantiles(distinct, counts, levels):
+    """``numpy.quantile`` (linear interpolation) of the values ``distinct`` repeated
+    ``counts`` times, without repeating them."""
+    ends = np.cumsum(counts)
+    position = (ends[-1] - 1) * np.asarray(levels, dtype=float)
+    below = np.floor(position)
+    low = distinct[np.searchsorted(ends, below, side="right")]
+    high = distinct[np.minimum(np.searchsorted(ends, below + 1, side="right"),
+                               len(distinct) - 1)]
+    fraction = position - below
+    difference = high - low
+    # numpy's own interpolation, so that the result is the same to the last bit.
+    return np.where(fraction >= 0.5, high - difference * (1 - fraction),
+                    low + difference * fraction)
+
+
+def _judge(base, distribution, n_params, unique, counts):
     """Return (field, KS statistic, BIC) of a candidate, or None if it does not compile."""
     field = {**base, "distribution": distribution}
     try:
         marginal = compile_field(field)
     except (ValueError, FloatingPointError, OverflowError):
         return None
-    unique, counts = np.unique(values, return_counts=True)
     p_low, p_high = marginal.intervals(unique)
     n = counts.sum()
     right = np.cumsum(counts) / n
@@ -359,11 +401,15 @@ def normal_scores(keys):
     scores = np.full(len(keys), np.nan)
     present = ~np.isnan(keys)
     unique, inverse, counts = np.unique(keys[present], return_inverse=True, return_counts=True)
+    scores[present] = counted_scores(counts)[inverse]
+    return scores
+
+
+def counted_scores(counts):
+    """The normal score of each of the sorted distinct values seen ``counts`` times."""
     high = np.cumsum(counts) / counts.sum()
     low = high - counts / counts.sum()
-    means = truncated_normal_moments(special.ndtri(low), special.ndtri(high))[0]
-    scores[present] = means[inverse]
-    return scores
+    return truncated_normal_moments(special.ndtri(low), special.ndtri(high))[0]
 
 
 def copula_dependence(fields, columns, ordered, shrinkage):
@@ -393,6 +439,16 @@ def copula_dependence(fields, columns, ordered, shrinkage):
     dict
         The spec's ``dependence``.
     """
+    scores = order_categories(fields, columns, ordered)
+    names = list(scores)
+    matrix = np.column_stack([scores[name] for name in names] or [np.empty((0, 0))])
+    return copula_from_moments(names, score_moments(matrix), shrinkage)
+
+
+def order_categories(fields, columns, ordered):
+    """Put the categories of unordered categorical fields in the order that best correlates
+    them with the other fields (in place); return the normal scores of every field but
+    text, by name."""
     candidates = [f for f in fields if f["kind"] != "text"]
     scores = {f["name"]: _scores(f, columns[f["name"]]) for f in candidates}
     reorderable = [f for f in candidates if f["distribution"]["family"] == "categorical"
@@ -403,13 +459,41 @@ def copula_dependence(fields, columns, ordered, shrinkage):
             others = [scores[f["name"]] for f in candidates if f is not field]
             _reorder(field, columns[field["name"]], others)
             scores[field["name"]] = _scores(field, columns[field["name"]])
-    names = [f["name"] for f in candidates if np.nanvar(scores[f["name"]]) > 1e-9]
-    if len(names) < 2:
+    return scores
+
+
+def score_moments(scores):
+    """Sums over rows of the normal ``scores`` (NaN where missing) that the copula's
+    correlation is computed from; the sums of two sets of rows add up.
+
+    Returns
+    -------
+    dict of str to ndarray
+        ``cross`` (products of pairs), ``squares`` (squares of each field where the other is
+        present), ``pairs`` (rows where both are present) and ``sums``.
+    """
+    present = ~np.isnan(scores)
+    filled = np.where(present, scores, 0.0)
+    mask = present.astype(float)
+    return {"cross": filled.T @ filled, "squares": (filled ** 2).T @ mask,
+            "pairs": mask.T @ mask, "sums": filled.sum(axis=0)}
+
+
+def copula_from_moments(names, moments, shrinkage):
+    """The spec's ``dependence`` from the :func:`score_moments` of the fields ``names``:
+    fields whose scores vary, their correlations corrected for coarsening, made positive
+    definite and shrunk towards the identity by ``shrinkage``."""
+    counts = np.diag(moments["pairs"])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = moments["sums"] / counts
+        variances = np.diag(moments["squares"]) / counts - means ** 2
+    kept = np.flatnonzero(variances > 1e-9)
+    if len(kept) < 2:
         return {"type": "independent"}
-    matrix = np.column_stack([scores[name] for name in names])
-    correlation = (1 - shrinkage) * _corrected_correlation(matrix) + shrinkage * np.eye(
-        len(names))
-    return {"type": "gaussian_copula", "fields": names,
+    subset = {key: value[np.ix_(kept, kept)] for key, value in moments.items() if key != "sums"}
+    correlation = (1 - shrinkage) * _corrected_correlation(subset) + shrinkage * np.eye(
+        len(kept))
+    return {"type": "gaussian_copula", "fields": [names[i] for i in kept],
             "correlation": np.round(correlation, 12).tolist()}
 
 
@@ -448,13 +532,10 @@ def _reorder(field, values, others):
     distribution["probabilities"] = [distribution["probabilities"][i] for i in order]
 
 
-def _corrected_correlation(scores):
-    present = ~np.isnan(scores)
-    filled = np.where(present, scores, 0.0)
-    mask = present.astype(float)
-    counts = np.maximum(mask.T @ mask, 1.0)
-    covariance = filled.T @ filled / counts
-    variance = (filled ** 2).T @ mask / counts
+def _corrected_correlation(moments):
+    counts = np.maximum(moments["pairs"], 1.0)
+    covariance = moments["cross"] / counts
+    variance = moments["squares"] / counts
     # Fields never present together (categories dropped by max_categories) get no correlation.
     scale = variance * variance.T
     correlation = np.divide(covariance, scale, out=np.zeros_like(covariance), where=scale > 0)

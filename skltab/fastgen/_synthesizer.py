@@ -205,7 +205,8 @@ class FastGenSynthesizer(BaseSynthesizer):
         fit_state = np.random.RandomState(draw_seed(self.random_state_))
         columns = {name: _spec_values(table[name], self.metadata_[name]) for name in table}
         counted = _counted_categories(table, self.metadata_)
-        bases = [self._base_field(self.metadata_[name], columns[name], len(table))
+        bases = [self._base_field(self.metadata_[name], *_observed(columns[name],
+                                                                   self.metadata_[name]))
                  for name in table]
         if self.backend == "llm":
             fields, pairs = self._llm_fields(table, bases, columns, counted, descriptions,
@@ -218,11 +219,15 @@ class FastGenSynthesizer(BaseSynthesizer):
         for field in fields:
             if descriptions.get(field["name"]) and "description" not in field:
                 field["description"] = descriptions[field["name"]]
+        self._set_spec(fields, self._dependence(fields, columns, pairs, len(table)))
+
+    def _set_spec(self, fields, dependence):
+        """Assemble, validate and compile the spec of ``fields`` joined by ``dependence``."""
         self.spec_ = {
             "format": SPEC_FORMAT,
             "version": SPEC_VERSION,
             "fields": fields,
-            "dependence": self._dependence(fields, columns, pairs, len(table)),
+            "dependence": dependence,
             "metadata": self.metadata_.to_dict(),
             "id_seed": int(self.id_seed_),
         }
@@ -240,17 +245,16 @@ class FastGenSynthesizer(BaseSynthesizer):
             raise TypeError(f"column_descriptions must map columns to strings; {bad} do not.")
         return {name: text for name, text in descriptions.items() if name in table}
 
-    def _base_field(self, column, values, n_rows):
-        """The field spec without its distribution: kind, missing rate, bounds, rounding, and
+    def _base_field(self, column, missing_rate, observed_range):
+        """The field spec without its distribution: kind, missing rate (None: the
+        metadata's), bounds (the metadata's range, else ``observed_range``), rounding, and
         the column's ``values`` or grain (``step``, ``step_offset``)."""
         base = {"name": column.name, "kind": column.kind}
-        if n_rows:
-            present = _present(values)
-            base["missing_rate"] = float(1 - present.mean())
-        else:
-            base["missing_rate"] = float(column.missing_rate if column.nullable else 0.0)
+        if missing_rate is None:
+            missing_rate = column.missing_rate if column.nullable else 0.0
+        base["missing_rate"] = float(missing_rate)
         if column.kind in NUMERIC_KINDS:
-            base["bounds"] = _bounds(column, values)
+            base["bounds"] = _bounds(column, observed_range)
             if column.kind == "continuous":
                 base["decimals"] = column.decimals
             base.update({key: getattr(column, key) for key in GRAIN_FIELDS
@@ -502,14 +506,25 @@ def _present(values):
     return ~np.isnan(values)
 
 
-def _bounds(column, values):
+def _observed(values, column):
+    """The missing rate of a column's ``values`` in spec space (None without rows) and the
+    range of its present values (None for other kinds than numeric, or none present)."""
+    if not len(values):
+        return None, None
+    present = _present(values)
+    observed_range = None
+    if column.kind in NUMERIC_KINDS and present.any():
+        observed_range = [float(values[present].min()), float(values[present].max())]
+    return float(1 - present.mean()), observed_range
+
+
+def _bounds(column, observed_range):
     if column.kind == "datetime" and column.min is not None:
         return [timestamp_to_number(column.min, column.datetime_unit),
                 timestamp_to_number(column.max, column.datetime_unit)]
     if column.min is not None and column.max is not None:
         return [float(column.min), float(column.max)]
-    present = values[~np.isnan(values)]
-    return [float(present.min()), float(present.max())] if len(present) else None
+    return observed_range
 
 
 def _counted_categories(table, metadata):

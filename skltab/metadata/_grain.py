@@ -34,26 +34,53 @@ def infer_grain(numbers, column):
     numbers : ndarray
         The column's present values, as floats.
     column : ColumnMetadata
-        The column's metadata, with its kind and ``decimals`` set; updated in place.
+        The column's metadata, with its kind, ``min`` and ``decimals`` set; updated in place.
     """
     distinct = np.unique(numbers)
-    if 0 < len(distinct) <= MAX_VALUES and len(numbers) >= MIN_ROWS_PER_VALUE * len(distinct):
+    record_grain(column, len(numbers), distinct, len(distinct),
+                 units_gcd(distinct, precision(column)))
+
+
+def units_gcd(distinct, unit):
+    """Greatest common divisor of the steps between sorted ``distinct`` values, counted in
+    ``unit``; None without a unit, with fewer than 2 values, or over too wide a range."""
+    if unit is None or len(distinct) < 2:
+        return None
+    units = np.rint(distinct / unit)
+    if units[-1] - units[0] >= _MAX_UNITS:
+        return None
+    return int(np.gcd.reduce((units - units[0]).astype(np.int64)))
+
+
+def record_grain(column, n_values, distinct, n_distinct, grain):
+    """Record the values or the grain of a numeric column from a summary of its values.
+
+    Parameters
+    ----------
+    column : ColumnMetadata
+        The column's metadata, with its kind, ``min`` and ``decimals`` set; updated in place.
+    n_values : int
+        Present values of the column.
+    distinct : ndarray or None
+        Its distinct values, sorted; only read when there are at most ``MAX_VALUES``.
+    n_distinct : int
+        How many distinct values it has (any number above ``MAX_VALUES`` reads the same
+        once it is above 10, as ``MAX_CHANCE`` then holds for every grain).
+    grain : int or None
+        :func:`units_gcd` of the distinct values in units of :func:`precision`.
+    """
+    if 0 < n_distinct <= MAX_VALUES and n_values >= MIN_ROWS_PER_VALUE * n_distinct:
         digits = 0 if column.kind == "integer" else column.decimals
         rounded = distinct if digits is None else np.unique(np.round(distinct, digits))
         column.values = [_number(v, column.kind) for v in rounded]
         return
-    unit = _precision(column)
-    if unit is None or len(distinct) < 2:
+    if grain is None or grain < 2 or (n_distinct - 1) * math.log(grain) < -math.log(
+            MAX_CHANCE):
         return
-    units = np.rint(distinct / unit)
-    if units[-1] - units[0] >= _MAX_UNITS:
-        return
-    grain = int(np.gcd.reduce((units - units[0]).astype(np.int64)))
-    if grain < 2 or (len(distinct) - 1) * math.log(grain) < -math.log(MAX_CHANCE):
-        return
+    unit = precision(column)
     digits = column.decimals or 0
     column.step = _number(round(grain * unit, digits), column.kind)
-    offset = _number(round((units[0] % grain) * unit, digits), column.kind)
+    offset = _number(round((np.rint(column.min / unit) % grain) * unit, digits), column.kind)
     column.step_offset = offset or None
 
 
@@ -71,7 +98,9 @@ def with_grain_replaced(fields):
     return {**cleared, **fields}
 
 
-def _precision(column):
+def precision(column):
+    """The unit of a numeric column's values: 1 for integers, ``10**-decimals`` for
+    decimals, None when the precision is not recorded."""
     if column.kind == "integer":
         return 1.0
     return None if column.decimals is None else 10.0**-column.decimals

@@ -1,5 +1,7 @@
 """Regenerate ID columns: unique values with the real column's pattern, not modelled."""
 
+from collections import Counter
+
 import numpy as np
 import pandas as pd
 
@@ -17,18 +19,56 @@ def id_template(values):
     ``"a"`` a lower-case letter, anything else literal; a literal ``9``, ``A``, ``a`` or
     backslash is escaped with a backslash.
     """
+    return template_from_counts(character_counts(values))
+
+
+def character_counts(values):
+    """Count the characters at each position of string IDs, by length.
+
+    Returns
+    -------
+    dict
+        ``{length: (n_values, [Counter of characters at each position])}``; counts of two
+        sets of values add up (:func:`merge_character_counts`).
+    """
     values = pd.Series(values, dtype=object).astype(str)
-    length = values.str.len().mode().iloc[0]
-    chars = np.array([list(v) for v in values[values.str.len() == length]])
-    return "".join(_position_pattern(chars[:, position]) for position in range(length))
+    counts = {}
+    for length, group in values.groupby(values.str.len()):
+        chars = np.array([list(v) for v in group]).reshape(len(group), length)
+        counts[int(length)] = (len(group), [Counter(chars[:, position].tolist())
+                                            for position in range(length)])
+    return counts
+
+
+def merge_character_counts(first, second):
+    """The :func:`character_counts` of two sets of values together."""
+    merged = dict(first)
+    for length, (n_values, positions) in second.items():
+        if length in merged:
+            n_before, before = merged[length]
+            positions = [a + b for a, b in zip(before, positions)]
+            n_values += n_before
+        merged[length] = (n_values, positions)
+    return merged
+
+
+def template_from_counts(counts):
+    """The pattern of IDs from their :func:`character_counts`: the most common length (the
+    shortest of ties), and at each position the one character every ID has there (unless
+    a digit), or else the most common class of character."""
+    length = min(counts, key=lambda n: (-counts[n][0], n))
+    return "".join(_position_pattern(chars) for chars in counts[length][1])
 
 
 def _position_pattern(chars):
-    if (chars == chars[0]).all() and not chars[0].isdigit():
-        return "\\" + chars[0] if chars[0] in "9Aa\\" else chars[0]
-    classes = pd.Series(["9" if c.isdigit() else "A" if c.isupper() else "a" if c.islower()
-                         else c for c in chars])
-    return classes.mode().iloc[0]
+    if len(chars) == 1 and not next(iter(chars)).isdigit():
+        char = next(iter(chars))
+        return "\\" + char if char in "9Aa\\" else char
+    classes = Counter()
+    for char, count in chars.items():
+        classes["9" if char.isdigit() else "A" if char.isupper() else "a" if char.islower()
+                else char] += count
+    return min(classes, key=lambda name: (-classes[name], name))
 
 
 def _tokens(template):

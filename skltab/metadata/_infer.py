@@ -202,9 +202,21 @@ def _python_number(value):
 
 
 def _decimals(numbers):
-    scale = max(1.0, float(np.abs(numbers).max()))
-    for decimals in range(_MAX_DECIMALS + 1):
-        if np.all(np.abs(np.round(numbers, decimals) - numbers) <= 1e-9 * scale):
+    return decimals_from_errors(rounding_errors(numbers), float(np.abs(numbers).max()))
+
+
+def rounding_errors(numbers):
+    """Largest change of ``numbers`` when rounded to 0, 1, ..., ``_MAX_DECIMALS`` decimals."""
+    return np.array([np.abs(np.round(numbers, decimals) - numbers).max()
+                     for decimals in range(_MAX_DECIMALS + 1)])
+
+
+def decimals_from_errors(errors, largest):
+    """The fewest decimals whose rounding error (:func:`rounding_errors`) is negligible
+    against the largest absolute value ``largest``; None when none is."""
+    scale = max(1.0, largest)
+    for decimals, error in enumerate(errors):
+        if error <= 1e-9 * scale:
             return decimals
     return None
 
