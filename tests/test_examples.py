@@ -19,7 +19,9 @@ def test_examples_are_found():
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=[path.name for path in EXAMPLES])
 def test_example_runs(path, tmp_path):
-    environment = {**os.environ, "MPLBACKEND": "Agg"}
+    # one OpenMP thread, as the in-process tests have (conftest.py): gradient boosting on the
+    # examples' small tables slows down many times over when its threads wait for a busy core
+    environment = {**os.environ, "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1"}
     result = subprocess.run(
         [sys.executable, str(path)],
         cwd=tmp_path,
