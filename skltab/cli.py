@@ -10,6 +10,7 @@ import joblib
 import pandas as pd
 
 from ._version import __version__
+from .utils._output import sample_to_frame
 
 logger = logging.getLogger(__name__)
 
@@ -229,9 +230,7 @@ def write_chunks(chunks, path):
     parquet = path.suffix.lower() in _PARQUET_SUFFIXES
     writer = None
     for i, chunk in enumerate(chunks):
-        if isinstance(chunk, tuple):
-            X, y = chunk
-            chunk = X.assign(**{y.name if isinstance(y.name, str) else "y": y.to_numpy()})
+        chunk = sample_to_frame(chunk)
         if parquet:
             writer = _write_parquet_chunk(chunk, path, writer)
         else:
