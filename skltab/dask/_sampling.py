@@ -41,9 +41,9 @@ def sample(synthesizer, n_samples, *, chunk_size=DEFAULT_CHUNK_SIZE, conditions=
     n_samples : int
         Number of rows.
     chunk_size : int, default=100_000
-        Rows per partition, rounded down to whole seed blocks of the synthesizer (at least
-        one block: 1024 rows for most synthesizers, 4096 for the diffusion). A worker holds
-        about one partition per thread in memory.
+        Rows per partition, rounded down to whole seed blocks of the synthesizer, and at
+        least one block (1,024 rows for most synthesizers, 4,096 for the diffusion, 65,536
+        for FastGen). A worker holds about one partition per thread in memory.
     conditions : dict or DataFrame, default=None
         As in ``sample``. A dict is checked here and expanded on the workers; a DataFrame
         (of ``n_samples`` rows) is checked and, for a pipeline, translated here, then sent

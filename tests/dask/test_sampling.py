@@ -70,10 +70,12 @@ def test_the_rows_do_not_depend_on_the_partitions(client, demo):
 
 
 def test_conditions_as_a_dict_or_a_dataframe(client, demo):
-    synthesizer = FastGenSynthesizer(random_state=0).fit(demo)
+    synthesizer = IndependentSynthesizer(random_state=0).fit(demo)
     fixed = {"product_category": demo["product_category"].iloc[0], "is_member": True}
     rows = skltab.dask.sample(synthesizer, 2500, chunk_size=1024, conditions=fixed,
-                              random_state=1).compute()
+                              random_state=1)
+    assert rows.npartitions == 3
+    rows = rows.compute()
     pd.testing.assert_frame_equal(
         rows, synthesizer.sample(2500, conditions=fixed, random_state=1))
     assert (rows["product_category"] == fixed["product_category"]).all()
@@ -88,11 +90,13 @@ def test_conditions_as_a_dict_or_a_dataframe(client, demo):
 
 def test_a_pipeline_with_a_logic_compressor_and_conditions_on_a_dropped_column(client, demo):
     pipeline = make_synthesis_pipeline(LogicCompressor(rules=DEMO_RULES),
-                                       FastGenSynthesizer(random_state=0)).fit(demo)
+                                       IndependentSynthesizer(random_state=0)).fit(demo)
     assert "city" not in pipeline[-1].feature_names_in_
     city = demo["city"].iloc[0]
     rows = skltab.dask.sample(pipeline, 3000, chunk_size=1024, conditions={"city": city},
-                              random_state=2).compute()
+                              random_state=2)
+    assert rows.npartitions == 3
+    rows = rows.compute()
     pd.testing.assert_frame_equal(
         rows, pipeline.sample(3000, conditions={"city": city}, random_state=2))
     assert (rows["city"] == city).all()
