@@ -13,6 +13,7 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 _SUBMODULES = [
     "base",
+    "dask",
     "datasets",
     "diffusion",
     "fastgen",

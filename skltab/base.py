@@ -16,7 +16,7 @@ from .metadata._ids import generate_ids
 from .utils._conditions import check_conditions
 from .utils._persistence import pack_state, unpack_state
 from .utils._progress import progress_bar
-from .utils._random import SEED_BLOCK_SIZE, block_sizes, draw_seed
+from .utils._random import SEED_BLOCK_SIZE, block_spans, draw_seed
 from .utils._validation import check_n_samples, check_table
 
 __all__ = [
@@ -275,36 +275,53 @@ class BaseSynthesizer(SynthesizerMixin, BaseEstimator):
             yield self._to_output(pd.concat(pending))
 
     def _generate(self, n_samples, conditions, rng):
-        """Yield finished tables, one per seeded block of rows.
+        """Yield finished tables, one per seeded block of rows, each seed drawn from ``rng``
+        just before its block is sampled.
 
         A synthesizer with a ``privacy_guard`` parameter that is on and a fitted
         ``privacy_guard_`` draws each block through the guard (rows too close to a training
         row are drawn again, from the block's generator) and counts what it did in
         ``privacy_guard_report_``.
         """
-        guard = getattr(self, "privacy_guard_", None)
-        if not getattr(self, "privacy_guard", False):
-            guard = None
+        guard = self._active_privacy_guard()
+        report = None
         if guard is not None:
-            self.privacy_guard_report_ = guard.new_report()
-        start = 0
+            report = self.privacy_guard_report_ = guard.new_report()
+        seeded = ((start, size, draw_seed(rng))
+                  for start, size in block_spans(n_samples, self._seed_block_size))
         with progress_bar(n_samples, self.verbose, f"{type(self).__name__}.sample") as bar:
-            for size in block_sizes(n_samples, self._seed_block_size):
-                block_rng = np.random.RandomState(draw_seed(rng))
-                block_conditions = None
-                if conditions is not None:
-                    block_conditions = conditions.iloc[start : start + size].reset_index(drop=True)
-                if guard is None:
-                    block = self._sample(size, conditions=block_conditions,
-                                         random_state=block_rng)
-                else:
-                    block = guard.sample(self._sample, size, block_conditions, block_rng,
-                                         self.privacy_guard_report_)
-                yield self._finish_block(block, size, block_conditions, start)
-                start += size
-                bar.update(size)
+            for block in self._seeded_blocks(seeded, conditions, report):
+                yield block
+                bar.update(len(block))
         if guard is not None:
-            guard.warn(self.privacy_guard_report_, type(self).__name__)
+            guard.warn(report, type(self).__name__)
+
+    def _active_privacy_guard(self):
+        if not getattr(self, "privacy_guard", False):
+            return None
+        return getattr(self, "privacy_guard_", None)
+
+    def _seeded_blocks(self, blocks, conditions, report, first_row=0):
+        """Yield the finished table of each block ``(start, size, seed)``: ``size`` rows
+        drawn from ``RandomState(seed)`` and numbered from ``start``, whatever came before.
+
+        This is what makes a block computable anywhere (:mod:`skltab.dask` samples blocks on
+        other machines). ``conditions`` (a DataFrame or None) holds the fixed values of the
+        rows from ``first_row`` on; ``report`` is the privacy guard's report to update (None
+        without a guard).
+        """
+        guard = self._active_privacy_guard()
+        for start, size, seed in blocks:
+            block_rng = np.random.RandomState(seed)
+            block_conditions = None
+            if conditions is not None:
+                offset = start - first_row
+                block_conditions = conditions.iloc[offset:offset + size].reset_index(drop=True)
+            if guard is None:
+                block = self._sample(size, conditions=block_conditions, random_state=block_rng)
+            else:
+                block = guard.sample(self._sample, size, block_conditions, block_rng, report)
+            yield self._finish_block(block, size, block_conditions, start)
 
     def _finish_block(self, block, size, conditions, start):
         missing = [c for c in self.modelled_columns_ if c not in block.columns]

@@ -1,6 +1,7 @@
 """The ``skltab`` command: fit, sample, inspect and evaluate from the shell."""
 
 import argparse
+import contextlib
 import json
 import logging
 import sys
@@ -10,6 +11,7 @@ import joblib
 import pandas as pd
 
 from ._version import __version__
+from .utils._output import sample_to_frame
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +66,15 @@ def _build_parser():
     sample.add_argument("--chunk-size", type=int, default=100_000,
                         help="rows generated and written at a time (default: 100000)")
     sample.add_argument("--random-state", type=int, help="seed of this sample")
+    cluster = sample.add_mutually_exclusive_group()
+    cluster.add_argument("--scheduler", metavar="ADDRESS",
+                         help="sample on the Dask cluster of this scheduler (such as "
+                         "tcp://10.0.0.5:8786), one partition of --chunk-size rows per task; "
+                         "the workers write the output, so it must be a path they share. "
+                         "Needs the dask extra")
+    cluster.add_argument("--workers", type=_positive_int, metavar="N",
+                         help="sample on a local Dask cluster of N worker processes, started "
+                         "and closed by the command. Needs the dask extra")
     sample.add_argument("--trust", action="append", default=[], metavar="MODULE:CLASS",
                         help="a class of your own that the model may hold (a synthesizer "
                         "given to 'fit -s'); the safe format constructs only skltab's "
@@ -213,15 +224,57 @@ def load_model(path, trusted=()):
             from exc
 
 
+def _positive_int(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1; got {value}")
+    return value
+
+
 def _sample(args):
     synthesizer = load_model(args.model, args.trust)
     if not hasattr(synthesizer, "iter_samples"):
         raise ValueError(f"{args.model!r} does not hold a skltab synthesizer")
+    if args.scheduler or args.workers:
+        where = _sample_on_cluster(synthesizer, args)
+        print(f"Wrote {args.n_samples} rows to {args.output} on {where}")
+        return
     chunks = synthesizer.iter_samples(
         args.n_samples, chunk_size=args.chunk_size, random_state=args.random_state
     )
     write_chunks(chunks, args.output)
     print(f"Wrote {args.n_samples} rows to {args.output}")
+
+
+def _sample_on_cluster(synthesizer, args):
+    """Sample with :func:`skltab.dask.sample` on the scheduler at ``--scheduler``, or on a
+    local cluster of ``--workers`` processes; return where, in words."""
+    from .dask import sample
+    from .utils import import_optional
+
+    distributed = import_optional("distributed", purpose="--scheduler and --workers")
+    with contextlib.ExitStack() as stack:
+        cluster = args.scheduler
+        if cluster is None:
+            cluster = stack.enter_context(distributed.LocalCluster(
+                n_workers=args.workers, threads_per_worker=1, dashboard_address=None))
+        client = stack.enter_context(distributed.Client(cluster))
+        rows = sample(synthesizer, args.n_samples, chunk_size=args.chunk_size,
+                      random_state=args.random_state)
+        write_frame(rows, args.output)
+        n_workers = len(client.scheduler_info()["workers"])
+    place = f"the scheduler {args.scheduler}" if args.scheduler else "a local cluster"
+    return f"{place} of {n_workers} worker(s), in {rows.npartitions} partition(s)"
+
+
+def write_frame(rows, path):
+    """Write a Dask DataFrame from its workers: a Parquet path becomes a folder of one file
+    per partition (replaced if it exists), a CSV path one file."""
+    path = Path(path).resolve()
+    if path.suffix.lower() in _PARQUET_SUFFIXES:
+        rows.to_parquet(path, write_index=False, overwrite=True)
+    else:
+        rows.to_csv(path, single_file=True, index=False)
 
 
 def write_chunks(chunks, path):
@@ -230,9 +283,7 @@ def write_chunks(chunks, path):
     parquet = path.suffix.lower() in _PARQUET_SUFFIXES
     writer = None
     for i, chunk in enumerate(chunks):
-        if isinstance(chunk, tuple):
-            X, y = chunk
-            chunk = X.assign(**{y.name if isinstance(y.name, str) else "y": y.to_numpy()})
+        chunk = sample_to_frame(chunk)
         if parquet:
             writer = _write_parquet_chunk(chunk, path, writer)
         else:

@@ -18,3 +18,8 @@ def block_sizes(n_samples, block_size=SEED_BLOCK_SIZE):
     """Split ``n_samples`` rows into consecutive blocks of at most ``block_size`` rows."""
     full, rest = divmod(n_samples, block_size)
     return [block_size] * full + ([rest] if rest else [])
+
+
+def block_spans(n_samples, block_size=SEED_BLOCK_SIZE):
+    """``(start, size)`` of each block of :func:`block_sizes`."""
+    return list(zip(range(0, n_samples, block_size), block_sizes(n_samples, block_size)))
