@@ -142,6 +142,26 @@ def test_diffusion_streams_partitions_within_the_budget(demo):
     assert (synthetic["state"] == "CA").all() and synthetic.shape == (40, table.shape[1])
 
 
+@pytest.mark.parametrize("make", [
+    lambda: FastGenSynthesizer(random_state=0),
+    lambda: MaskedDiffusionSynthesizer(hidden_dim=16, n_layers=1, embedding_dim=4, epochs=2,
+                                       batch_size=64, n_sampling_steps=3, random_state=0),
+], ids=["fastgen", "diffusion"])
+def test_a_fit_on_a_cluster_equals_the_fit_on_local_threads(client, demo, make):
+    import dask
+    import distributed
+
+    frame = dd.from_pandas(demo.drop(columns=["review"]), npartitions=4)
+    with distributed.get_task_stream(client) as tasks:
+        on_cluster = skltab.dask.fit(make(), frame, sample_size=300)
+    assert {task["worker"] for task in tasks.data} == set(client.scheduler_info()["workers"])
+    with dask.config.set(scheduler="threads"):
+        threaded = skltab.dask.fit(make(), frame, sample_size=300)
+    assert on_cluster.metadata_ == threaded.metadata_
+    pd.testing.assert_frame_equal(on_cluster.sample(200, random_state=0),
+                                  threaded.sample(200, random_state=0))
+
+
 def test_diffusion_refuses_free_text(demo):
     synthesizer = MaskedDiffusionSynthesizer(hidden_dim=8, n_layers=1, embedding_dim=4,
                                              epochs=1, random_state=0)

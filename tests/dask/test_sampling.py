@@ -25,14 +25,6 @@ TINY_DIFFUSION = {"hidden_dim": 16, "n_layers": 1, "embedding_dim": 4, "n_heads"
 
 
 @pytest.fixture(scope="module")
-def client():
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster:
-        with distributed.Client(cluster) as client:
-            yield client
-
-
-@pytest.fixture(scope="module")
 def demo():
     return load_demo(n_samples=300, random_state=0)
 
