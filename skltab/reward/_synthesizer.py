@@ -104,6 +104,13 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
         best one (see Notes). Without it every round is kept.
     n_iter_no_change : int, default=3
         Rounds without a kept round before post-training stops.
+    refit : bool, default=True
+        Whether, once the guard has chosen the best round, to fit the synthesizer again on
+        every row (the held-out ones included) and run that many rounds of post-training on
+        it, with the rewards fitted on every row, as ``GridSearchCV(refit=True)`` refits its
+        best candidate. Otherwise the model of the best round, trained without the held-out
+        rows, is kept (about half the time). With ``prefit``, the fitted synthesizer is copied
+        again instead of refitted.
     prefit : bool, default=False
         Whether ``synthesizer`` is already fitted: it is then copied, not refitted, and its
         held-out rows are only held out from post-training (the synthesizer may have seen
@@ -118,11 +125,12 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
     Attributes
     ----------
     synthesizer_ : synthesizer
-        The tuned synthesizer of the best round (it samples and scores).
+        The tuned synthesizer (it samples and scores): the best round's model, or with
+        ``refit`` the model refitted on every row and tuned for ``best_round_`` rounds.
     reference_ : synthesizer
-        The synthesizer before post-training, frozen.
+        The synthesizer before post-training, frozen (with ``refit``, fitted on every row).
     rewards_ : CombinedReward
-        The rewards, fitted on the training rows.
+        The rewards, fitted on the training rows (with ``refit``, on every row).
     history_ : list of dict
         One record per round (round 0 is the reference): ``round``, the mean score of each
         reward over the pool (``reward_<name>``, before the rank combination), the held-out
@@ -186,6 +194,7 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "collapse_guard": ["boolean"],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "refit": ["boolean"],
         "prefit": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -205,6 +214,7 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
         validation_fraction=0.2,
         collapse_guard=True,
         n_iter_no_change=3,
+        refit=True,
         prefit=False,
         random_state=None,
         verbose=0,
@@ -220,13 +230,15 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
         self.validation_fraction = validation_fraction
         self.collapse_guard = collapse_guard
         self.n_iter_no_change = n_iter_no_change
+        self.refit = refit
         self.prefit = prefit
         self.random_state = random_state
         self.verbose = verbose
 
     def fit(self, X, y=None):
         """Fit the synthesizer on the training rows (unless ``prefit``), then run the rounds
-        of post-training, judged on the held-out rows.
+        of post-training, judged on the held-out rows; with ``refit``, fit it again on every
+        row and run the best number of rounds on it.
 
         Parameters
         ----------
@@ -255,7 +267,19 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
         judge = _HeldOutJudge(real.iloc[held_out].reset_index(drop=True), _take(X, held_out),
                               _take(y, held_out), self.metadata_, draw_seed(rng))
         self._run_rounds(train_rows, judge, rng)
+        if self.refit:
+            self._refit(X, y, real, rng)
         return self
+
+    def _refit(self, X, y, real, rng):
+        """Fit the synthesizer on every row and tune it for ``best_round_`` rounds."""
+        model = self._base_synthesizer(X, y, rng)
+        self.reference_ = copy.deepcopy(model)
+        self.metadata_ = model.metadata_
+        self.rewards_ = self._combined_rewards().fit(real, self.metadata_)
+        for _ in range(self.best_round_):
+            self._train_round(model, real, rng)
+        self.synthesizer_ = model
 
     def _combined_rewards(self):
         """The rewards to fit: ``rewards``, or one-sided realism and privacy when None."""

@@ -87,6 +87,26 @@ def test_the_guard_catches_an_exploitable_reward():
                or r["coverage"] < reference["coverage"] for r in refused)
 
 
+def test_refit_fits_every_row_and_runs_the_best_rounds_on_it():
+    real = _table(200)
+    rare = {"r1", "r2", "r3", "r4"}
+    real.loc[[3, 50, 120, 170], "c"] = sorted(rare)  # four categories of one row each
+    held = _tuned(refit=False, validation_fraction=0.5).fit(real)
+    refitted = _tuned(validation_fraction=0.5).fit(real)
+
+    def categories(model):
+        return set(model.metadata_["c"].categories)
+
+    # without refit, the rows held out for the guard are never learned; with it, they are
+    assert not rare <= categories(held)
+    assert rare <= categories(refitted) and rare <= categories(refitted.reference_)
+    # the same rounds were judged, and the refitted model was tuned for the best of them
+    assert refitted.history_ == held.history_
+    assert refitted.best_round_ == held.best_round_ >= 1
+    assert refitted.synthesizer_.n_updates_ > refitted.reference_.n_updates_
+    assert refitted.reference_.n_updates_ > held.reference_.n_updates_
+
+
 def test_prefit_tunes_a_copy_of_the_fitted_synthesizer():
     real = _table()
     fitted = MaskedDiffusionSynthesizer(**TINY, random_state=3).fit(real)
