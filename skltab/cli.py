@@ -48,10 +48,7 @@ def _build_parser():
     fit.add_argument("-o", "--output", required=True,
                      help="where to write the model: model.skltab writes the safe format "
                      "(any name but .joblib, .pkl or .pickle), model.joblib a pickle")
-    fit.add_argument("-s", "--synthesizer", default="independent",
-                     help="synthesizer name or 'module:Class' (default: independent)")
-    fit.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
-                     help="a synthesizer parameter; VALUE is read as JSON when it can be")
+    _add_synthesizer_arguments(fit, "independent")
     fit.add_argument("--target", help="column to keep as the target y")
     fit.add_argument("--metadata", help="metadata JSON written by 'skltab info --json'")
     fit.add_argument("--random-state", type=int, help="seed of the synthesizer")
@@ -104,10 +101,7 @@ def _build_parser():
     oversample.add_argument("-o", "--output", required=True,
                             help="the resampled table (.csv or .parquet): the real rows, then "
                             "the synthetic ones")
-    oversample.add_argument("-s", "--synthesizer", default="fastgen",
-                            help="synthesizer name or 'module:Class' (default: fastgen)")
-    oversample.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
-                            help="a synthesizer parameter; VALUE is read as JSON when it can be")
+    _add_synthesizer_arguments(oversample, "fastgen")
     oversample.add_argument("--sampling-strategy", default="geometric",
                             help="'geometric', 'auto', 'minority', 'not minority', "
                             "'not majority', 'all', a float in (0, 1] (minority rows per "
@@ -130,6 +124,14 @@ def _build_parser():
     demo.add_argument("--random-state", type=int, default=0, help="seed")
     demo.set_defaults(handler=_demo)
     return parser
+
+
+def _add_synthesizer_arguments(command, default):
+    """``-s/--synthesizer`` (default ``default``) and ``-p/--param`` of ``command``."""
+    command.add_argument("-s", "--synthesizer", default=default,
+                         help=f"synthesizer name or 'module:Class' (default: {default})")
+    command.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
+                         help="a synthesizer parameter; VALUE is read as JSON when it can be")
 
 
 def read_table(path):

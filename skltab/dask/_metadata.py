@@ -26,6 +26,7 @@ from ..metadata._infer import (
     _datetime_unit,
     _python_number,
     decimals_from_errors,
+    kind_of_dtype,
     rounding_errors,
 )
 from ._partitions import map_reduce
@@ -96,12 +97,9 @@ class _KindEvidence:
 
     def kind(self):
         dtype = self.dtype
-        if isinstance(dtype, pd.CategoricalDtype):
-            return "categorical"
-        if pd.api.types.is_bool_dtype(dtype):
-            return "boolean"
-        if pd.api.types.is_datetime64_any_dtype(dtype):
-            return "datetime"
+        kind = kind_of_dtype(dtype)
+        if kind is not None:
+            return kind
         complete = self.n_present == self.n_rows
         if not pd.api.types.is_numeric_dtype(dtype):
             if self.only_booleans:

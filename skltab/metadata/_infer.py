@@ -101,12 +101,9 @@ def infer_kind(series):
     """Return the kind of one column, judged from its dtype and values."""
     dtype = series.dtype
     values = series.dropna()
-    if isinstance(dtype, pd.CategoricalDtype):
-        return "categorical"
-    if pd.api.types.is_bool_dtype(dtype):
-        return "boolean"
-    if pd.api.types.is_datetime64_any_dtype(dtype):
-        return "datetime"
+    kind = kind_of_dtype(dtype)
+    if kind is not None:
+        return kind
     complete = len(values) == len(series)
     if pd.api.types.is_numeric_dtype(dtype):
         return _numeric_kind(values, complete)
@@ -116,6 +113,17 @@ def infer_kind(series):
     if not any(issubclass(k, str) for k in kinds_present):
         return _numeric_kind(values.astype(float), complete)
     return _string_kind(values.astype(str), complete)
+
+
+def kind_of_dtype(dtype):
+    """The kind that ``dtype`` alone decides (categorical, boolean, datetime), else None."""
+    if isinstance(dtype, pd.CategoricalDtype):
+        return "categorical"
+    if pd.api.types.is_bool_dtype(dtype):
+        return "boolean"
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return "datetime"
+    return None
 
 
 def _numeric_kind(values, complete):
