@@ -83,9 +83,9 @@ def _parse_args():
 
 #: The one-process run, in a fresh interpreter: what ``skltab sample`` does (stream
 #: ``iter_samples`` chunks into one Parquet file), timed after the imports; it prints its
-#: memory before sampling (the model loaded) and its seconds.
+#: memory before sampling (the model loaded), its seconds and its privacy guard's report.
 ONE_PROCESS = """
-import resource, sys, time, joblib
+import json, resource, sys, time, joblib
 from skltab.cli import write_chunks
 model, n_rows, chunk_size, path = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 synthesizer = joblib.load(model)
@@ -93,6 +93,7 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 start = time.perf_counter()
 write_chunks(synthesizer.iter_samples(n_rows, chunk_size=chunk_size, random_state=0), path)
 print(time.perf_counter() - start)
+print(json.dumps(getattr(synthesizer, "privacy_guard_report_", None)))
 """
 
 
@@ -114,39 +115,47 @@ def _peak_rss_mib():
 
 
 def sample_in_one_process(model, n_rows, chunk_size, path, repeats):
-    """Sample in fresh processes; return the best seconds, the memory before sampling and
-    the peak memory (MiB, the largest of the runs)."""
+    """Sample in fresh processes; return the best seconds, the memory before sampling, the
+    peak memory (MiB, the largest of the runs) and the privacy guard's report."""
     command = [sys.executable, "-c", ONE_PROCESS, str(model), str(n_rows), str(chunk_size),
                str(path)]
     runs = []
     for _ in range(repeats):
         process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-        before, seconds = map(float, process.stdout.read().split())
+        before, seconds, report = process.stdout.read().splitlines()
         _, status, usage = os.wait4(process.pid, 0)
         if os.waitstatus_to_exitcode(status):
             raise RuntimeError("the one-process run failed")
-        runs.append((seconds, before, usage.ru_maxrss / 1024))
-    return min(run[0] for run in runs), max(run[1] for run in runs), max(run[2] for run in runs)
+        runs.append((float(seconds), float(before), usage.ru_maxrss / 1024))
+    return (min(run[0] for run in runs), max(run[1] for run in runs),
+            max(run[2] for run in runs), json.loads(report))
 
 
 def sample_on_cluster(synthesizer, n_rows, chunk_size, path, n_workers, repeats):
-    """Sample to a Parquet folder on a fresh cluster; return the best seconds, and the memory
-    before sampling and the peak memory (MiB) of each worker."""
+    """Sample to a Parquet folder on a fresh cluster; return the best seconds, the memory
+    before sampling and the peak memory (MiB) of each worker, and the privacy guard's counts
+    (summed over the partitions)."""
+    import dask
+
     cluster, client = _local_cluster(n_workers, type(synthesizer).__module__)
     try:
         before = sorted(client.run(_peak_rss_mib).values())
         times = []
         for _ in range(repeats):
             start = time.perf_counter()
-            skltab.dask.sample(synthesizer, n_rows, chunk_size=chunk_size,
-                               random_state=0).to_parquet(path, write_index=False,
-                                                          overwrite=True)
+            rows, report = skltab.dask.sample(synthesizer, n_rows, chunk_size=chunk_size,
+                                              random_state=0, return_report=True)
+            _, report = dask.compute(rows.to_parquet(path, write_index=False, overwrite=True,
+                                                     compute=False), report)
             times.append(time.perf_counter() - start)
         peaks = sorted(client.run(_peak_rss_mib).values())
     finally:
         client.close()
         cluster.close()
-    return min(times), before, peaks
+    if report is not None:
+        report = {**report.drop(columns="threshold").sum().astype(int).to_dict(),
+                  "threshold": float(report["threshold"].iloc[0])}
+    return min(times), before, peaks, report
 
 
 def _row_hashes(frames):
@@ -183,9 +192,9 @@ def sampling(train, args, workdir):
         model = workdir / f"{name}.joblib"
         joblib.dump(synthesizer, model)
         one_file, folder = workdir / f"{name}_one.parquet", workdir / f"{name}_cluster.parquet"
-        one_seconds, one_before, one_peak = sample_in_one_process(
+        one_seconds, one_before, one_peak, one_report = sample_in_one_process(
             model, n_rows, chunk_size, one_file, args.repeats)
-        cluster_seconds, worker_before, worker_peaks = sample_on_cluster(
+        cluster_seconds, worker_before, worker_peaks, cluster_report = sample_on_cluster(
             synthesizer, n_rows, chunk_size, folder, args.workers, args.repeats)
         results.append({
             "synthesizer": name, "rows": n_rows, "chunk_size": chunk_size,
@@ -195,6 +204,7 @@ def sampling(train, args, workdir):
             "cluster_rows_per_s": n_rows / cluster_seconds,
             "worker_before_mib": worker_before, "worker_peak_mib": worker_peaks,
             "same_rows": same_rows(one_file, folder),
+            "one_process_privacy_guard": one_report, "cluster_privacy_guard": cluster_report,
         })
         print(json.dumps(results[-1]), flush=True)
     return results

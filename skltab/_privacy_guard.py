@@ -33,6 +33,8 @@ MAX_TOO_CLOSE_RATE = 0.15
 MAX_REFERENCE_ROWS = 2000
 #: Times the guard draws again the rows that are still too close.
 MAX_REDRAW_ROUNDS = 5
+#: The counts of a report, which add up over sampling calls.
+REPORT_COUNTS = ("n_samples", "n_too_close", "n_redraws", "n_remaining")
 
 
 class PrivacyGuard:
@@ -191,8 +193,7 @@ class PrivacyGuard:
         ``n_redraws``: rows drawn again, over every round; ``n_remaining``: rows still too
         close, kept; ``threshold``: the distance under which a row is too close.
         """
-        return {"n_samples": 0, "n_too_close": 0, "n_redraws": 0, "n_remaining": 0,
-                "threshold": self.threshold_}
+        return {**dict.fromkeys(REPORT_COUNTS, 0), "threshold": self.threshold_}
 
     @staticmethod
     def warn(report, name):
@@ -205,3 +206,9 @@ class PrivacyGuard:
                 f"{MAX_REDRAW_ROUNDS} redraws; they are kept. See privacy_guard_report_.",
                 UserWarning, stacklevel=4,
             )
+
+
+def add_counts(total, report):
+    """Add the counts of ``report`` to those of ``total``, in place."""
+    for key in REPORT_COUNTS:
+        total[key] += report[key]

@@ -5,11 +5,13 @@ import contextlib
 import json
 import logging
 import sys
+import warnings
 from pathlib import Path
 
 import joblib
 import pandas as pd
 
+from ._privacy_guard import REPORT_COUNTS, PrivacyGuard
 from ._version import __version__
 from .utils._output import sample_to_frame
 
@@ -261,22 +263,34 @@ def _sample_on_cluster(synthesizer, args):
             cluster = stack.enter_context(distributed.LocalCluster(
                 n_workers=args.workers, threads_per_worker=1, dashboard_address=None))
         client = stack.enter_context(distributed.Client(cluster))
-        rows = sample(synthesizer, args.n_samples, chunk_size=args.chunk_size,
-                      random_state=args.random_state)
-        write_frame(rows, args.output)
+        rows, report = sample(synthesizer, args.n_samples, chunk_size=args.chunk_size,
+                              random_state=args.random_state, return_report=True)
+        report = write_frame(rows, args.output, report)
         n_workers = len(client.scheduler_info()["workers"])
+    if report is not None:
+        total = {**report[list(REPORT_COUNTS)].sum().to_dict(),
+                 "threshold": report["threshold"].iloc[0]}
+        PrivacyGuard.warn(total, type(synthesizer).__name__)
     place = f"the scheduler {args.scheduler}" if args.scheduler else "a local cluster"
     return f"{place} of {n_workers} worker(s), in {rows.npartitions} partition(s)"
 
 
-def write_frame(rows, path):
+def write_frame(rows, path, report):
     """Write a Dask DataFrame from its workers: a Parquet path becomes a folder of one file
-    per partition (replaced if it exists), a CSV path one file."""
+    per partition (replaced if it exists), a CSV path one file. Return the delayed
+    ``report`` of :func:`skltab.dask.sample` (or None), computed with the rows."""
+    import dask
+
     path = Path(path).resolve()
     if path.suffix.lower() in _PARQUET_SUFFIXES:
-        rows.to_parquet(path, write_index=False, overwrite=True)
+        written = rows.to_parquet(path, write_index=False, overwrite=True, compute=False)
     else:
-        rows.to_csv(path, single_file=True, index=False)
+        written = rows.to_csv(path, single_file=True, index=False, compute=False)
+    with warnings.catch_warnings():
+        # to_csv's delayed writes with the report's collection: computed together all the
+        # same, which is the point (each partition sampled once).
+        warnings.filterwarnings("ignore", "Computing mixed collections", UserWarning)
+        return dask.compute(written, report)[1]
 
 
 def write_chunks(chunks, path):

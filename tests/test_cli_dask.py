@@ -62,3 +62,23 @@ def test_cluster_options_are_checked(tmp_path, model, capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)
     assert main(["sample", str(model), "-n", "10", "-o", out, "--workers", "2"]) == 1
     assert 'pip install "skltab[dask]"' in capsys.readouterr().err
+
+
+def test_workers_warn_of_rows_the_privacy_guard_kept_as_one_process_does(tmp_path):
+    from skltab import MaskedDiffusionSynthesizer
+    from skltab.cli import save_model
+
+    synthesizer = MaskedDiffusionSynthesizer(
+        hidden_dim=16, n_layers=1, embedding_dim=4, epochs=2, batch_size=64,
+        n_sampling_steps=3, random_state=0).fit(make_check_table(150))
+    synthesizer.privacy_guard_.threshold_ *= 10  # a stricter guard, so that rows stay close
+    path = tmp_path / "model.skltab"
+    save_model(synthesizer, path)
+    common = ["sample", str(path), "-n", "5000", "--chunk-size", "4096", "--random-state", "1"]
+    messages = []
+    for where in (["-o", str(tmp_path / "one.csv")],
+                  ["-o", str(tmp_path / "cluster.csv"), "--workers", "1"]):
+        with pytest.warns(UserWarning, match="still closer to a real row") as caught:
+            assert main([*common, *where]) == 0
+        messages.append([str(w.message) for w in caught if "still closer" in str(w.message)])
+    assert len(messages[0]) == 1 and messages[0] == messages[1]

@@ -154,20 +154,37 @@ def _fit_transformers(pipeline, frame, sample):
 
 
 def _check_rules(transformer, frame):
-    """Count the rows of the whole table that break each rule of a fitted LogicCompressor
-    (found on the sample), and warn about those it breaks beyond the tolerance."""
-    if not hasattr(transformer, "rules_") or not transformer.rules_:
+    """Check the rules a fitted LogicCompressor found on the row sample against every row of
+    the table, and reject those broken beyond the tolerance, as ``fit`` on the whole table
+    would have (a rule given by the user is an error, as there)."""
+    if not getattr(transformer, "rules_", None):
         return
     counts = map_reduce(frame, _ViolationCounter(transformer), _add_counts)
     limit = transformer.tolerance * counts["rows"]
-    broken = {rule.describe(): int(n) for rule, n in zip(transformer.rules_, counts["broken"])
-              if n > limit}
-    transformer.rule_report_["violations_in_table"] = counts["broken"].tolist() + [None] * (
-        len(transformer.rule_report_) - len(transformer.rules_))
+    report = transformer.rule_report_
+    in_table = {rule.describe(): int(n) for rule, n in zip(transformer.rules_, counts["broken"])}
+    broken = {text: n for text, n in in_table.items() if n > limit}
+    found = []
+    for rule, record in zip([*transformer.rules_, *[None] * len(report)],
+                            report.to_dict("records")):
+        if rule is not None and rule.describe() in broken:
+            _refuse_given(record, broken, counts["rows"], transformer.tolerance)
+            record["action"] = "rejected"
+        found.append((rule, record))
     if broken:
-        logger.warning("Rules found on the sample are broken on the whole table (rows): %s. "
-                       "Give the rules that hold to the compressor's rules parameter with "
-                       "discover=False, or raise tolerance.", broken)
+        logger.warning("Rules found on the row sample are broken on the whole table (rows) and "
+                       "were rejected: %s.", broken)
+        transformer._accept(found)
+    transformer.rule_report_["violations_in_table"] = transformer.rule_report_["rule"].map(
+        in_table)
+
+
+def _refuse_given(record, broken, n_rows, tolerance):
+    if record["source"] == "given":
+        raise ValueError(
+            f"The rule {record['rule']!r} is broken on {broken[record['rule']]} of {n_rows} "
+            f"rows of the table (tolerance={tolerance}); fix the rule or the data, or raise "
+            "tolerance.")
 
 
 class _ViolationCounter:

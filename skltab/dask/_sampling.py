@@ -27,7 +27,7 @@ DEFAULT_CHUNK_SIZE = 100_000
 
 
 def sample(synthesizer, n_samples, *, chunk_size=DEFAULT_CHUNK_SIZE, conditions=None,
-           random_state=None):
+           random_state=None, return_report=False):
     """Sample rows as a Dask DataFrame whose partitions are computed on the workers.
 
     The rows are exactly those of ``synthesizer.sample(n_samples, conditions=conditions,
@@ -51,22 +51,33 @@ def sample(synthesizer, n_samples, *, chunk_size=DEFAULT_CHUNK_SIZE, conditions=
     random_state : int, RandomState instance or None, default=None
         As in ``sample``: when None, the seeds are drawn from the fitted synthesizer's
         generator, which advances exactly as a call of ``sample`` would advance it.
+    return_report : bool, default=False
+        Also return what the synthesizer's privacy guard did on the workers, partition by
+        partition.
 
     Returns
     -------
-    dask.dataframe.DataFrame
+    rows : dask.dataframe.DataFrame
         The rows, numbered ``0`` to ``n_samples - 1`` (known divisions), with the columns and
         dtypes of ``sample``'s DataFrame. A synthesizer fitted on an ndarray gives columns
         ``x0``, ``x1``, ...; one fitted with ``y`` gives one DataFrame whose last column is
         the target (named ``y.name``, or ``"y"``). Nothing is sampled until it is computed
         or written (``to_parquet``), on the Dask scheduler in use (a ``distributed.Client``
         when one is open).
+    report : dask.dataframe.DataFrame or None
+        Only with ``return_report=True``: one row per partition, with the counts of the
+        privacy guard's report (``n_samples``, ``n_too_close``, ``n_redraws``,
+        ``n_remaining``; their sums are those of ``privacy_guard_report_`` after ``sample``
+        in one process) and its ``threshold``; None when the synthesizer has no privacy
+        guard on. Compute it with the rows, ``dask.compute(rows.to_parquet(path,
+        compute=False), report)``, so that each partition is sampled once.
 
     Notes
     -----
     The DataFrame is lazy: it samples from the synthesizer as the synthesizer is when the
     DataFrame is computed, so do not refit it before. A privacy guard draws rows again on the
-    workers exactly as in one process, but its counts (``privacy_guard_report_``) stay there.
+    workers exactly as in one process; the workers warn of no rows left too close, so check
+    the report's ``n_remaining``.
 
     Examples
     --------
@@ -94,15 +105,23 @@ def sample(synthesizer, n_samples, *, chunk_size=DEFAULT_CHUNK_SIZE, conditions=
     # One graph key holds the synthesizer, so that a worker receives it once.
     shared = dask.delayed(synthesizer, name=f"skltab-synthesizer-{uuid.uuid4().hex}",
                           traverse=False)
-    sample_partition = dask.delayed(_sample_partition, pure=True)
-    parts = [sample_partition(shared, part, _partition_conditions(conditions, part))
-             for part in partitions]
-    meta = _sample_partition(synthesizer, [(0, 1, 0)], _partition_conditions(
-        conditions, [(0, 1, 0)])).iloc[:0]
+    sample_partition = dask.delayed(_sample_partition, pure=True, nout=2)
+    parts, reports = zip(*[
+        sample_partition(shared, part, _partition_conditions(conditions, part), number)
+        for number, part in enumerate(partitions)])
+    meta, report_meta = _sample_partition(synthesizer, [(0, 1, 0)], _partition_conditions(
+        conditions, [(0, 1, 0)]), 0)
     divisions = (*[part[0][0] for part in partitions], n_samples - 1)
     # Dask would turn text columns into pyarrow strings; the rows keep sample's dtypes.
     with dask.config.set({"dataframe.convert-string": False}):
-        return dd.from_delayed(parts, meta=meta, divisions=divisions)
+        rows = dd.from_delayed(list(parts), meta=meta.iloc[:0], divisions=divisions)
+    if not return_report:
+        return rows
+    if report_meta is None:
+        return rows, None
+    report = dd.from_delayed(list(reports), meta=report_meta.iloc[:0],
+                             divisions=(*range(len(partitions)), len(partitions) - 1))
+    return rows, report
 
 
 def _sampling_layers(estimator):
@@ -145,8 +164,9 @@ def _partition_conditions(conditions, blocks):
     return conditions.iloc[start:stop]
 
 
-def _sample_partition(estimator, blocks, conditions):
-    """Sample the seed blocks ``(start, size, seed)`` of one partition (on a worker)."""
+def _sample_partition(estimator, blocks, conditions, number):
+    """Sample the seed blocks ``(start, size, seed)`` of partition ``number`` (on a worker);
+    return the rows and the privacy guard's report as a row (None without a guard)."""
     base, pipelines = _sampling_layers(estimator)
     first_row = blocks[0][0]
     n_rows = sum(size for _, size, _ in blocks)
@@ -160,4 +180,4 @@ def _sample_partition(estimator, blocks, conditions):
         synthetic = pipeline._to_original_space(synthetic)
     frame = sample_to_frame(synthetic)
     frame.index = pd.RangeIndex(first_row, first_row + n_rows)
-    return frame
+    return frame, None if report is None else pd.DataFrame(report, index=[number])

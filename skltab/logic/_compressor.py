@@ -156,7 +156,13 @@ class LogicCompressor(BaseLogicTransformer):
         self : LogicCompressor
         """
         table = self._fit_table(X)
-        found = self._given(table) + self._proposed(table) + self._discovered(table)
+        self._accept(self._given(table) + self._proposed(table) + self._discovered(table))
+        self.condition_seed_ = draw_seed(check_random_state(self.random_state))
+        return self
+
+    def _accept(self, found):
+        """Keep the rules of ``found`` (pairs of a rule and its report record) that are not
+        rejected, plan the columns they rebuild, and write ``rule_report_``."""
         accepted, records, rejected = [], [], []
         for rule, record in found:
             if record["action"] == "rejected":
@@ -172,8 +178,6 @@ class LogicCompressor(BaseLogicTransformer):
             record.update(column=None if step is None else step.column,
                           action="check" if step is None else step.action)
         self.rule_report_ = pd.DataFrame(records + rejected, columns=_REPORT_COLUMNS)
-        self.condition_seed_ = draw_seed(check_random_state(self.random_state))
-        return self
 
     def _given(self, table):
         found = []

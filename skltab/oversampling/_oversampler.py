@@ -10,6 +10,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils._tags import InputTags, Tags
 
+from .._privacy_guard import REPORT_COUNTS, PrivacyGuard, add_counts
 from ..utils._random import draw_seed
 from ._containers import append_labels, append_rows, read_features, read_target
 from ._strategy import rows_to_add
@@ -225,8 +226,7 @@ class SyntheticOversampler(OneToOneFeatureMixin, BaseEstimator):
         features, target = self._read(X, y)
         random_state = check_random_state(self.random_state)
         if self.privacy_guard:
-            self.privacy_guard_report_ = dict.fromkeys(
-                ["n_samples", "n_too_close", "n_redraws", "n_remaining"], 0)
+            self.privacy_guard_report_ = dict.fromkeys(REPORT_COUNTS, 0)
         if self.model_per_class:
             synthetic = self._sample_per_class(features.table, target.labels, random_state)
         else:
@@ -307,7 +307,6 @@ class SyntheticOversampler(OneToOneFeatureMixin, BaseEstimator):
 
         guard = None
         if self.privacy_guard:
-            from .._privacy_guard import PrivacyGuard
             from ..metadata import infer_metadata
 
             guard = PrivacyGuard().fit(rows, None, infer_metadata(rows))
@@ -316,8 +315,7 @@ class SyntheticOversampler(OneToOneFeatureMixin, BaseEstimator):
         report = guard.new_report()
         synthetic = guard.sample(draw, n_rows, conditions, np.random.RandomState(seed), report)
         guard.warn(report, type(self).__name__)
-        for key in self.privacy_guard_report_:
-            self.privacy_guard_report_[key] += report[key]
+        add_counts(self.privacy_guard_report_, report)
         return synthetic
 
     def __sklearn_tags__(self):

@@ -127,6 +127,46 @@ def test_pipeline_with_logic_compressor(demo):
     assert pipeline[0].check(synthetic)["violations"].sum() == 0
 
 
+def _priced_table(n_rows=5000, n_exceptions=5):
+    """``total = price * quantity`` on every row but ``n_exceptions``."""
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame({"price": rng.integers(1, 50, n_rows).astype(float),
+                          "quantity": rng.integers(1, 9, n_rows).astype(float),
+                          "shop": rng.choice(["north", "south"], n_rows)})
+    table["total"] = table["price"] * table["quantity"]
+    table.loc[rng.choice(n_rows, n_exceptions, replace=False), "total"] += 1.0
+    return table
+
+
+def _fit_on_sample(rules, table, sample_size):
+    compressor = LogicCompressor(rules=rules, discover=rules is None)
+    pipeline = make_synthesis_pipeline(compressor, FastGenSynthesizer(random_state=0))
+    return skltab.dask.fit(pipeline, dd.from_pandas(table, npartitions=4),
+                           sample_size=sample_size, random_state=0)
+
+
+def test_rule_found_on_the_sample_but_broken_on_the_table_is_rejected():
+    table = _priced_table()
+    formula = "total = price * quantity"
+    in_memory = LogicCompressor().fit(table)
+    assert formula not in [rule.describe() for rule in in_memory.rules_]
+
+    pipeline = _fit_on_sample(None, table, sample_size=200)
+    compressor = pipeline[0]
+    # Found on the 200 rows of the sample, which miss the 5 exceptions:
+    report = compressor.rule_report_.set_index("rule")
+    assert report.loc[formula, "action"] == "rejected"
+    assert report.loc[formula, "violations_in_table"] == 5
+    assert formula not in [rule.describe() for rule in compressor.rules_]
+    assert "total" in compressor.get_feature_names_out()
+    assert "total" in pipeline.sample(20, random_state=0).columns
+
+
+def test_given_rule_broken_on_the_table_raises():
+    with pytest.raises(ValueError, match=r"total = price \* quantity.*broken on 5 of 5000"):
+        _fit_on_sample(["total = price * quantity"], _priced_table(), sample_size=200)
+
+
 def test_diffusion_streams_partitions_within_the_budget(demo):
     table = demo.drop(columns=["review"])
     synthesizer = MaskedDiffusionSynthesizer(

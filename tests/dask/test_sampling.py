@@ -124,6 +124,30 @@ def test_to_parquet_writes_the_rows_of_sample(client, demo, tmp_path):
     pd.testing.assert_frame_equal(pd.read_parquet(path), pd.read_parquet(one_file))
 
 
+def test_privacy_guard_report_gives_the_workers_counts(client, demo, tmp_path):
+    one = MaskedDiffusionSynthesizer(**TINY_DIFFUSION, random_state=0).fit(demo)
+    many = MaskedDiffusionSynthesizer(**TINY_DIFFUSION, random_state=0).fit(demo)
+    for synthesizer in (one, many):  # a stricter guard, so that it redraws rows
+        synthesizer.privacy_guard_.threshold_ *= 3
+    n_samples = 3 * many._seed_block_size
+    with pytest.warns(UserWarning, match="still closer to a real row"):
+        one.sample(n_samples).to_parquet(tmp_path / "one.parquet", index=False)
+    rows, report = skltab.dask.sample(many, n_samples, chunk_size=1, return_report=True)
+    assert rows.npartitions == report.npartitions == 3
+    path = tmp_path / "guarded.parquet"
+    _, report = client.compute([rows.to_parquet(path, write_index=False, compute=False),
+                                report], sync=True)
+    pd.testing.assert_frame_equal(pd.read_parquet(path), pd.read_parquet(tmp_path / "one.parquet"))
+    assert list(report.index) == [0, 1, 2]
+    assert (report["n_samples"] == many._seed_block_size).all()
+    totals = report.drop(columns="threshold").sum().to_dict()
+    assert totals == {k: v for k, v in one.privacy_guard_report_.items() if k != "threshold"}
+    assert totals["n_too_close"] > 0
+    assert (report["threshold"] == one.privacy_guard_report_["threshold"]).all()
+    unguarded = IndependentSynthesizer(random_state=0).fit(demo)
+    assert skltab.dask.sample(unguarded, 10, return_report=True)[1] is None
+
+
 def test_bad_input_is_refused_with_a_clear_error(demo, monkeypatch):
     with pytest.raises(NotFittedError):
         skltab.dask.sample(IndependentSynthesizer(), 10)
