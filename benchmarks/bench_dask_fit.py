@@ -4,7 +4,7 @@ Writes a Parquet dataset of ``--rows`` rows with adult's columns (rows of adult 
 replacement, numbers perturbed: ages and hours by a few units, ``fnlwgt``-like weights
 rescaled, so most numbers are new), one file of ``--partition-rows`` rows at a time, then
 runs each phase in a fresh process and reports its wall time and peak resident memory
-(``ru_maxrss`` of that process, the Dask threaded scheduler with 2 threads inside it):
+(``VmHWM`` of that process, the Dask threaded scheduler with 2 threads inside it):
 
 - ``metadata``: :func:`skltab.dask.infer_metadata` (two map-reduce passes);
 - ``fastgen``: :func:`skltab.dask.fit` of ``FastGenSynthesizer`` (metadata, statistics and
@@ -22,7 +22,6 @@ Usage::
 import argparse
 import json
 import platform
-import resource
 import subprocess
 import sys
 import time
@@ -30,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from bench_memory import peak_rss_mib
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "adult.csv"
 PHASES = ("metadata", "fastgen", "diffusion", "pandas")
@@ -76,7 +76,7 @@ def run_phase(phase, path):
     else:
         record["rows"] = len(pd.read_parquet(path))
     record["seconds"] = round(time.perf_counter() - start, 1)
-    record["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    record["peak_rss_mib"] = round(peak_rss_mib())
     return record
 
 

@@ -21,7 +21,7 @@ Two measurements, saved to ``benchmarks/results/dask_sampling.json`` and printed
    thread each, skltab and torch imported): the wall time of ``fit``, and whether both give
    the same ``cv_results_``.
 
-Peak memory is the peak resident set size of the process (``ru_maxrss``), imports included;
+Peak memory is the peak resident set size of the process (``VmHWM``), imports included;
 beside it, the same before sampling (the model loaded, or the workers started with the
 synthesizer's module imported). Each time is the fastest of ``--repeats`` runs.
 
@@ -36,7 +36,6 @@ import argparse
 import importlib
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -50,6 +49,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_data import DEFAULT_DATA_DIR, load_split  # noqa: E402
+from bench_memory import peak_rss_mib  # noqa: E402
 from run import machine_description  # noqa: E402
 
 import skltab.dask  # noqa: E402
@@ -85,14 +85,17 @@ def _parse_args():
 #: ``iter_samples`` chunks into one Parquet file), timed after the imports; it prints its
 #: memory before sampling (the model loaded), its seconds and its privacy guard's report.
 ONE_PROCESS = """
-import json, resource, sys, time, joblib
-from skltab.cli import write_chunks
+import json, sys, time, joblib
 model, n_rows, chunk_size, path = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+sys.path.insert(0, sys.argv[5])
+from bench_memory import peak_rss_mib
+from skltab.cli import write_chunks
 synthesizer = joblib.load(model)
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+print(peak_rss_mib())
 start = time.perf_counter()
 write_chunks(synthesizer.iter_samples(n_rows, chunk_size=chunk_size, random_state=0), path)
 print(time.perf_counter() - start)
+print(peak_rss_mib())
 print(json.dumps(getattr(synthesizer, "privacy_guard_report_", None)))
 """
 
@@ -109,24 +112,16 @@ def _local_cluster(n_workers, module):
     return cluster, client
 
 
-def _peak_rss_mib():
-    """Peak resident memory of this process (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def sample_in_one_process(model, n_rows, chunk_size, path, repeats):
     """Sample in fresh processes; return the best seconds, the memory before sampling, the
     peak memory (MiB, the largest of the runs) and the privacy guard's report."""
     command = [sys.executable, "-c", ONE_PROCESS, str(model), str(n_rows), str(chunk_size),
-               str(path)]
+               str(path), str(Path(__file__).parent)]
     runs = []
     for _ in range(repeats):
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-        before, seconds, report = process.stdout.read().splitlines()
-        _, status, usage = os.wait4(process.pid, 0)
-        if os.waitstatus_to_exitcode(status):
-            raise RuntimeError("the one-process run failed")
-        runs.append((float(seconds), float(before), usage.ru_maxrss / 1024))
+        result = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=True)
+        before, seconds, peak, report = result.stdout.splitlines()
+        runs.append((float(seconds), float(before), float(peak)))
     return (min(run[0] for run in runs), max(run[1] for run in runs),
             max(run[2] for run in runs), json.loads(report))
 
@@ -139,7 +134,7 @@ def sample_on_cluster(synthesizer, n_rows, chunk_size, path, n_workers, repeats)
 
     cluster, client = _local_cluster(n_workers, type(synthesizer).__module__)
     try:
-        before = sorted(client.run(_peak_rss_mib).values())
+        before = sorted(client.run(peak_rss_mib).values())
         times = []
         for _ in range(repeats):
             start = time.perf_counter()
@@ -148,7 +143,7 @@ def sample_on_cluster(synthesizer, n_rows, chunk_size, path, n_workers, repeats)
             _, report = dask.compute(rows.to_parquet(path, write_index=False, overwrite=True,
                                                      compute=False), report)
             times.append(time.perf_counter() - start)
-        peaks = sorted(client.run(_peak_rss_mib).values())
+        peaks = sorted(client.run(peak_rss_mib).values())
     finally:
         client.close()
         cluster.close()

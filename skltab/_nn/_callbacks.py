@@ -26,13 +26,15 @@ class WeightAverage(Callback):
         self.average = average
         self.decay = decay
 
+    def on_train_begin(self, loop):
+        self._pairs = list(self.average.parameters()), list(loop.model.parameters())
+
     def on_step_end(self, loop):
         import torch
 
         decay = min(self.decay, (1 + loop.n_updates) / (10 + loop.n_updates))
         with torch.no_grad():
-            for average, current in zip(self.average.parameters(), loop.model.parameters()):
-                average.lerp_(current, 1.0 - decay)
+            torch._foreach_lerp_(*self._pairs, 1.0 - decay)
 
 
 class ValidationLoss(Callback):

@@ -122,6 +122,7 @@ class TrainingLoop:
         self.callbacks = list(callbacks)
         self.n_updates = n_updates
         self.epoch, self.n_epochs, self.stop_training = 0, 0, False
+        self._parameters = list(model.parameters())
 
     def run(self, weights, settings, first_epoch=0):
         """Run up to ``settings.epochs`` epochs over rows of weights ``weights`` (a tensor
@@ -176,7 +177,7 @@ class TrainingLoop:
             (loss / n_rows).backward()
             sums.add(batch_weights, losses, parts)
         if max_grad_norm is not None:
-            torch.nn.utils.clip_grad_norm_(self.model.parameters(), max_grad_norm)
+            torch.nn.utils.clip_grad_norm_(self._parameters, max_grad_norm)
         self.optimizer.step()
         self.n_updates += 1
         self._call("on_step_end")

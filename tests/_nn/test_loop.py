@@ -186,7 +186,9 @@ def test_weight_average_follows_its_formula():
 
     loop = _Loop()
     loop.model, loop.n_updates = model, 1
-    WeightAverage(average, 0.99).on_step_end(loop)
+    callback = WeightAverage(average, 0.99)
+    callback.on_train_begin(loop)
+    callback.on_step_end(loop)
     decay = min(0.99, 2 / 11)
     assert torch.allclose(average.weight, torch.full_like(average.weight, 1 - decay))
 
