@@ -7,11 +7,13 @@ Two measurements, saved to ``benchmarks/results/dask_sampling.json`` and printed
 
    - one process: what ``skltab sample model.joblib -n N -o one.parquet`` does (stream
      ``iter_samples`` chunks of ``--chunk-size`` rows into one file) in a fresh process,
-     timed after its imports, its peak memory read from the operating system when it exits;
+     timed after its imports, its peak memory read in it before and after sampling (numpy's
+     BLAS, torch and pyarrow may use more than one core there);
    - the cluster: ``skltab.dask.sample(...).to_parquet(folder)`` on a fresh
-     ``LocalCluster`` of ``--workers`` processes of one thread that have imported skltab and
-     torch, timed from the call (the fitted model is sent to the workers then) to the last
-     file written; the peak memory of each worker process read in the worker after;
+     ``LocalCluster`` of 1 and of ``--workers`` processes of one thread that have imported
+     skltab and torch, timed from the call (the fitted model is sent to the workers then)
+     to the last file written; the peak memory of each worker process read in the worker
+     after;
    - the same rows: every row of both outputs hashed (``pandas.util.hash_pandas_object``)
      and the two sequences compared, with the columns and dtypes.
 
@@ -189,12 +191,15 @@ def sampling(train, args, workdir):
         one_file, folder = workdir / f"{name}_one.parquet", workdir / f"{name}_cluster.parquet"
         one_seconds, one_before, one_peak, one_report = sample_in_one_process(
             model, n_rows, chunk_size, one_file, args.repeats)
+        one_worker_seconds = sample_on_cluster(
+            synthesizer, n_rows, chunk_size, folder, 1, args.repeats)[0]
         cluster_seconds, worker_before, worker_peaks, cluster_report = sample_on_cluster(
             synthesizer, n_rows, chunk_size, folder, args.workers, args.repeats)
         results.append({
             "synthesizer": name, "rows": n_rows, "chunk_size": chunk_size,
             "one_process_seconds": one_seconds, "one_process_rows_per_s": n_rows / one_seconds,
             "one_process_before_mib": one_before, "one_process_peak_mib": one_peak,
+            "one_worker_rows_per_s": n_rows / one_worker_seconds,
             "workers": args.workers, "cluster_seconds": cluster_seconds,
             "cluster_rows_per_s": n_rows / cluster_seconds,
             "worker_before_mib": worker_before, "worker_peak_mib": worker_peaks,
@@ -243,16 +248,18 @@ def _mib(before, peak):
 
 def _markdown(results):
     lines = ["| synthesizer | rows | one process: rows/s | peak MiB (before) | "
-             f"{results['workers']} workers: rows/s | peak MiB per worker (before) | "
-             "speed-up | same rows |", "|---|---:|---:|---:|---:|---:|---:|---|"]
+             f"1 worker: rows/s | {results['workers']} workers: rows/s | "
+             "peak MiB per worker (before) | speed-up over one process | over 1 worker | "
+             "same rows |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for row in results["sampling"]:
         workers = " / ".join(_mib(before, peak) for before, peak in zip(
             row["worker_before_mib"], row["worker_peak_mib"]))
         lines.append(
             f"| {row['synthesizer']} | {row['rows']:,} | {row['one_process_rows_per_s']:,.0f} "
             f"| {_mib(row['one_process_before_mib'], row['one_process_peak_mib'])} | "
-            f"{row['cluster_rows_per_s']:,.0f} | {workers} | "
-            f"{row['cluster_rows_per_s'] / row['one_process_rows_per_s']:.2f} | "
+            f"{row['one_worker_rows_per_s']:,.0f} | {row['cluster_rows_per_s']:,.0f} | "
+            f"{workers} | {row['cluster_rows_per_s'] / row['one_process_rows_per_s']:.2f} | "
+            f"{row['cluster_rows_per_s'] / row['one_worker_rows_per_s']:.2f} | "
             f"{'yes' if row['same_rows'] else 'NO'} |")
     search = results["search"]
     seconds = list(search["seconds"].values())
