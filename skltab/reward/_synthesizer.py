@@ -28,9 +28,11 @@ _MIN_POOL = 256
 #: Rows sampled each round to judge it on the held-out rows (at least as many as they are).
 _MIN_JUDGED_ROWS = 500
 #: Collapse guard: a round is kept only if held-out coverage stays within this of the best
-#: round's and the held-out log-likelihood within this share of the reference's.
+#: round's and the held-out log-likelihood within this share of the reference's...
 _COVERAGE_TOLERANCE = 0.05
 _LIKELIHOOD_TOLERANCE = 0.05
+#: ... and the held-out association error within this of the best round's.
+_ASSOCIATION_TOLERANCE = 0.005
 
 
 def _synthesizer_has(name):
@@ -53,9 +55,11 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
 
     The collapse guard judges every round on held-out real rows that no reward and no training
     step sees, with metrics that are not rewards: the detection AUC of rows sampled from the
-    model against the held-out rows, their coverage of the held-out rows, and the held-out
-    rows' log-likelihood under the model against the reference's. A round is kept only if it
-    improves the held-out detection AUC without losing coverage or likelihood (see Notes);
+    model against the held-out rows, their coverage of the held-out rows, the association
+    error of their column pairs against the held-out rows', and the held-out rows'
+    log-likelihood under the model against the reference's. A round is kept only if it
+    improves the held-out detection AUC without losing coverage, pair statistics or
+    likelihood (see Notes);
     after ``n_iter_no_change`` rounds without a kept one, post-training stops and the best
     round's model is restored. A reward that can be satisfied by ruining the data (rows
     piling up where the reward is high) is caught there, not in the output.
@@ -134,8 +138,8 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
     history_ : list of dict
         One record per round (round 0 is the reference): ``round``, the mean score of each
         reward over the pool (``reward_<name>``, before the rank combination), the held-out
-        ``detection_auc``, ``coverage`` and ``log_likelihood`` (where the synthesizer
-        scores), and ``kept``.
+        ``detection_auc``, ``coverage``, ``association_error`` and ``log_likelihood`` (where
+        the synthesizer scores), and ``kept``.
     n_iter_ : int
         Rounds run.
     best_round_ : int
@@ -158,7 +162,8 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
     -----
     The collapse guard compares each round with the best round so far (the reference at
     first): the round is kept when its coverage of the held-out rows is at least the best
-    round's minus 0.05 and its held-out detection AUC is closer to 0.5. For a synthesizer with
+    round's minus 0.05, its held-out association error at most the best round's plus 0.005,
+    and its held-out detection AUC is closer to 0.5. For a synthesizer with
     ``score``, the round is also kept when its detection AUC is as close to 0.5 and the
     held-out rows' mean log-likelihood is higher than the best round's (on a few held-out rows
     the detection AUC often sits at 0.5 whatever the model), and in every case that
@@ -466,13 +471,14 @@ class _HeldOutJudge:
         self.metadata, self.seed = metadata, seed
 
     def __call__(self, model):
-        from ..metrics import detection_auc, diversity_scores
+        from ..metrics import association_error, detection_auc, diversity_scores
 
         n_rows = max(len(self.table), _MIN_JUDGED_ROWS)
         rows = _table_from_output(model.sample(n_rows, random_state=self.seed))
         scores = {
             "detection_auc": detection_auc(self.table, rows, metadata=self.metadata),
             "coverage": diversity_scores(self.table, rows, metadata=self.metadata)["coverage"],
+            "association_error": association_error(self.table, rows, metadata=self.metadata),
         }
         if hasattr(model, "score"):
             scores["log_likelihood"] = model.score(self.X, self.y)
@@ -483,14 +489,16 @@ def _improves(scores, best, reference):
     """Whether a round's held-out scores beat the best round's (see the class's Notes)."""
     gap, best_gap = abs(scores["detection_auc"] - 0.5), abs(best["detection_auc"] - 0.5)
     covers = scores["coverage"] >= best["coverage"] - _COVERAGE_TOLERANCE
+    pairs_hold = (scores["association_error"]
+                  <= best["association_error"] + _ASSOCIATION_TOLERANCE)
     if "log_likelihood" not in scores:
-        return gap < best_gap and covers
+        return gap < best_gap and covers and pairs_hold
     likely = scores["log_likelihood"] >= (
         reference["log_likelihood"] - _LIKELIHOOD_TOLERANCE * abs(reference["log_likelihood"]))
     # On a few held-out rows the detection AUC often sits at 0.5 for every round; the
     # likelihood still tells rounds apart there.
     better = gap < best_gap or scores["log_likelihood"] > best["log_likelihood"]
-    return gap <= best_gap and better and covers and likely
+    return gap <= best_gap and better and covers and pairs_hold and likely
 
 
 def _take(values, index):

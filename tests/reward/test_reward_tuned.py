@@ -33,8 +33,9 @@ def test_rounds_record_rewards_and_held_out_metrics():
     assert [r["round"] for r in tuned.history_] == list(range(tuned.n_iter_ + 1))
     for record in tuned.history_[1:]:
         assert {"reward_realism", "reward_privacy", "detection_auc", "coverage",
-                "log_likelihood", "kept"} <= set(record)
+                "association_error", "log_likelihood", "kept"} <= set(record)
         assert 0 <= record["detection_auc"] <= 1 and 0 <= record["coverage"] <= 1
+        assert 0 <= record["association_error"] <= 1
     assert tuned.history_[tuned.best_round_]["kept"]
     assert tuned.termination_condition_ in ("max_rounds", "n_iter_no_change")
     synthetic = tuned.sample(50, random_state=0)
@@ -84,7 +85,8 @@ def test_the_guard_catches_an_exploitable_reward():
     refused = [r for r in guarded.history_[1:] if not r["kept"]]
     assert len(refused) >= 2
     assert all(r["log_likelihood"] < reference["log_likelihood"]
-               or r["coverage"] < reference["coverage"] for r in refused)
+               or r["coverage"] < reference["coverage"]
+               or r["association_error"] > reference["association_error"] for r in refused)
 
 
 def test_refit_fits_every_row_and_runs_the_best_rounds_on_it():
@@ -138,8 +140,9 @@ def test_weights_are_tempered_and_clipped():
     assert np.allclose(weights, expected) and weights.max() <= 3.0
 
 
-def _scores(detection_auc, log_likelihood=None, coverage=1.0):
-    scores = {"detection_auc": detection_auc, "coverage": coverage}
+def _scores(detection_auc, log_likelihood=None, coverage=1.0, association_error=0.1):
+    scores = {"detection_auc": detection_auc, "coverage": coverage,
+              "association_error": association_error}
     return scores if log_likelihood is None else {**scores, "log_likelihood": log_likelihood}
 
 
@@ -151,8 +154,10 @@ def _scores(detection_auc, log_likelihood=None, coverage=1.0):
     # a detection AUC farther from 0.5 is refused whatever the likelihood
     (_scores(0.53, -9.0), False),
     (_scores(0.47, -9.0), False),
-    # lost coverage, or a likelihood far below the reference's, is refused
+    # lost coverage or pair statistics, or a likelihood far below the reference's, is refused
     (_scores(0.5, -9.9, coverage=0.9), False),
+    (_scores(0.5, -9.9, association_error=0.11), False),
+    (_scores(0.5, -9.9, association_error=0.104), True),
 ])
 def test_the_guard_keeps_a_round_by_detection_then_likelihood(round_scores, kept):
     best = reference = _scores(0.5, -10.0)
