@@ -1,7 +1,8 @@
 """Train an incremental synthesizer by streaming partitions through ``partial_fit``.
 
-The budget is the one ``fit`` would give the whole table (``epochs`` over its training
-rows, in optimizer steps); partitions come in a seeded random order, one ``partial_fit``
+The budget is the one ``fit`` would give the whole table, in optimizer steps, not rounded
+up to whole epochs (one epoch of millions of rows is many times the automatic budget);
+partitions come in a seeded random order, one ``partial_fit``
 call each (at the constant ``learning_rate``), until the budget is spent. Validation rows
 are the rows of smallest key (never trained on); after each partition their ``score``
 decides early stopping, and the best state is kept.
@@ -43,8 +44,7 @@ def stream_fit(synthesizer, frame, sample, seed):
     synthesizer.partial_fit(sample.rows.iloc[n_validation:])
     _check_streamable(synthesizer)
     n_train = n_rows - n_validation
-    budget = synthesizer._n_epochs(n_train, len(synthesizer.modelled_columns_)) * \
-        synthesizer._steps_per_epoch(n_train)
+    budget = synthesizer._n_steps(n_train, len(synthesizer.modelled_columns_))
     patience = synthesizer._patience(n_train) * synthesizer._steps_per_epoch(n_train)
     monitor = _BestState(synthesizer, patience)
     monitor.update(validation)

@@ -387,12 +387,18 @@ class MaskedDiffusionSynthesizer(IncrementalMixin, BaseSynthesizer):
     def _steps_per_epoch(self, n_rows):
         return steps_per_epoch(n_rows, self.batch_size)
 
-    def _n_epochs(self, n_rows, n_columns):
-        """The epoch budget of :meth:`fit` on ``n_rows`` training rows."""
+    def _n_steps(self, n_rows, n_columns):
+        """The budget in optimizer steps on ``n_rows`` training rows: ``epochs`` epochs, or
+        with ``"auto"`` about ``_STEPS_PER_CELL`` step per cell within the bounds (less than
+        one epoch on a table of millions of rows, which a streamed fit can stop within)."""
         if self.epochs != "auto":
-            return self.epochs
-        steps = min(max(_STEPS_PER_CELL * n_rows * n_columns, _MIN_STEPS), _MAX_STEPS)
-        return math.ceil(steps / self._steps_per_epoch(n_rows))
+            return self.epochs * self._steps_per_epoch(n_rows)
+        return math.ceil(min(max(_STEPS_PER_CELL * n_rows * n_columns, _MIN_STEPS), _MAX_STEPS))
+
+    def _n_epochs(self, n_rows, n_columns):
+        """The epoch budget of :meth:`fit` on ``n_rows`` training rows: the steps of the
+        budget rounded up to whole epochs."""
+        return math.ceil(self._n_steps(n_rows, n_columns) / self._steps_per_epoch(n_rows))
 
     def _fit_schedule(self, epochs, n_rows):
         """The learning rate of :meth:`fit`: ``lr_schedule`` after a linear warm-up of

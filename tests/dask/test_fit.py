@@ -182,6 +182,19 @@ def test_diffusion_streams_partitions_within_the_budget(demo):
     assert (synthetic["state"] == "CA").all() and synthetic.shape == (40, table.shape[1])
 
 
+def test_automatic_budget_stops_within_an_epoch_of_a_large_table(monkeypatch):
+    from skltab.diffusion import _synthesizer
+
+    monkeypatch.setattr(_synthesizer, "_MAX_STEPS", 40)  # as 10,000 steps on millions of rows
+    table = _priced_table(n_rows=4000)
+    synthesizer = MaskedDiffusionSynthesizer(
+        hidden_dim=16, n_layers=1, embedding_dim=4, batch_size=16, n_sampling_steps=3,
+        early_stopping=False, random_state=0)
+    skltab.dask.fit(synthesizer, dd.from_pandas(table, npartitions=4), sample_size=200)
+    assert synthesizer.n_updates_ == 40 < synthesizer._steps_per_epoch(len(table))
+    assert synthesizer._n_epochs(len(table), 4) == 1  # in memory: one whole epoch
+
+
 @pytest.mark.parametrize("make", [
     lambda: FastGenSynthesizer(random_state=0),
     lambda: MaskedDiffusionSynthesizer(hidden_dim=16, n_layers=1, embedding_dim=4, epochs=2,
