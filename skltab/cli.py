@@ -277,8 +277,9 @@ def _sample_on_cluster(synthesizer, args):
 
 def write_frame(rows, path, report):
     """Write a Dask DataFrame from its workers: a Parquet path becomes a folder of one file
-    per partition (replaced if it exists), a CSV path one file. Return the delayed
-    ``report`` of :func:`skltab.dask.sample` (or None), computed with the rows."""
+    per partition (replaced if it exists), a CSV path one file. Return ``report`` (the
+    privacy guard's Dask DataFrame of :func:`skltab.dask.sample`, or None) computed with
+    the rows."""
     import dask
 
     path = Path(path).resolve()
