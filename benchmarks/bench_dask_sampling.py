@@ -56,6 +56,7 @@ from run import machine_description  # noqa: E402
 
 import skltab.dask  # noqa: E402
 from skltab import FastGenSynthesizer, MaskedDiffusionSynthesizer  # noqa: E402
+from skltab._privacy_guard import total_report  # noqa: E402
 from skltab.metrics import get_scorer  # noqa: E402
 
 OUTPUT = Path(__file__).resolve().parent / "results" / "dask_sampling.json"
@@ -150,8 +151,7 @@ def sample_on_cluster(synthesizer, n_rows, chunk_size, path, n_workers, repeats)
         client.close()
         cluster.close()
     if report is not None:
-        report = {**report.drop(columns="threshold").sum().astype(int).to_dict(),
-                  "threshold": float(report["threshold"].iloc[0])}
+        report = total_report(report)
     return min(times), before, peaks, report
 
 

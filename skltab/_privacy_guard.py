@@ -212,3 +212,10 @@ def add_counts(total, report):
     """Add the counts of ``report`` to those of ``total``, in place."""
     for key in REPORT_COUNTS:
         total[key] += report[key]
+
+
+def total_report(reports):
+    """One report from a DataFrame of reports, one per row (as :func:`skltab.dask.sample`
+    returns them): the counts summed, the threshold (the same in each) kept."""
+    return {**{key: int(reports[key].sum()) for key in REPORT_COUNTS},
+            "threshold": float(reports["threshold"].iloc[0])}

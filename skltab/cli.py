@@ -11,7 +11,7 @@ from pathlib import Path
 import joblib
 import pandas as pd
 
-from ._privacy_guard import REPORT_COUNTS, PrivacyGuard
+from ._privacy_guard import PrivacyGuard, total_report
 from ._version import __version__
 from .utils._output import sample_to_frame
 
@@ -268,9 +268,7 @@ def _sample_on_cluster(synthesizer, args):
         report = write_frame(rows, args.output, report)
         n_workers = len(client.scheduler_info()["workers"])
     if report is not None:
-        total = {**report[list(REPORT_COUNTS)].sum().to_dict(),
-                 "threshold": report["threshold"].iloc[0]}
-        PrivacyGuard.warn(total, type(synthesizer).__name__)
+        PrivacyGuard.warn(total_report(report), type(synthesizer).__name__)
     place = f"the scheduler {args.scheduler}" if args.scheduler else "a local cluster"
     return f"{place} of {n_workers} worker(s), in {rows.npartitions} partition(s)"
 

@@ -17,6 +17,7 @@ from skltab import (  # noqa: E402
     MaskedDiffusionSynthesizer,
     make_synthesis_pipeline,
 )
+from skltab._privacy_guard import total_report  # noqa: E402
 from skltab.datasets import DEMO_RULES, load_demo  # noqa: E402
 from skltab.logic import LogicCompressor  # noqa: E402
 
@@ -144,6 +145,7 @@ def test_privacy_guard_report_gives_the_workers_counts(client, demo, tmp_path):
     assert totals == {k: v for k, v in one.privacy_guard_report_.items() if k != "threshold"}
     assert totals["n_too_close"] > 0
     assert (report["threshold"] == one.privacy_guard_report_["threshold"]).all()
+    assert total_report(report) == one.privacy_guard_report_
     unguarded = IndependentSynthesizer(random_state=0).fit(demo)
     assert skltab.dask.sample(unguarded, 10, return_report=True)[1] is None
 
