@@ -19,10 +19,14 @@ class SynthesizerSpec:
         Import path of the class, ``"package.module.Class"``.
     params : dict
         Constructor parameters.
+    fit_with_target : bool
+        Whether the harness calls ``fit(X, y)`` with the dataset's target as ``y`` (and joins
+        the ``(X, y)`` that ``sample`` returns), instead of ``fit(table)``.
     """
 
     path: str
     params: dict = field(default_factory=dict)
+    fit_with_target: bool = False
 
     def build(self, random_state, epochs=None):
         """Return a new instance seeded by ``random_state``.
@@ -52,6 +56,7 @@ SYNTHESIZERS = {
     "fastgen": SynthesizerSpec("skltab.fastgen.FastGenSynthesizer"),
     "diffusion": SynthesizerSpec("skltab.diffusion.MaskedDiffusionSynthesizer"),
     "predllm": SynthesizerSpec("skltab.llm.PredLLMSynthesizer"),
+    "predllm_y": SynthesizerSpec("skltab.llm.PredLLMSynthesizer", fit_with_target=True),
     "reward_diffusion": SynthesizerSpec(
         _REWARD, {"synthesizer": SynthesizerSpec("skltab.diffusion.MaskedDiffusionSynthesizer")}),
     "reward_predllm": SynthesizerSpec(

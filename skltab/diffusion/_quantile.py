@@ -75,10 +75,13 @@ class QuantileNormal:
 
     def inverse_transform(self, normal):
         """Values whose quantile-normal image is ``normal``."""
-        uniform = ndtr(np.asarray(normal, dtype=float))
-        values = np.empty(uniform.shape)
+        return self.values_at(ndtr(np.asarray(normal, dtype=float)))
+
+    def values_at(self, levels):
+        """Values of each column at the uniform ``levels`` (the quantile function)."""
+        values = np.empty(levels.shape)
         for j, quantiles in enumerate(self.quantiles_):
-            values[:, j] = np.interp(uniform[:, j], _levels(len(quantiles)), quantiles)
+            values[:, j] = np.interp(levels[:, j], _levels(len(quantiles)), quantiles)
         return values
 
 

@@ -52,9 +52,10 @@ _MAX_GRAD_NORM = 1.0
 class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
     """Fine-tune a causal language model on rows written as text, then sample valid rows.
 
-    Each row is written as ``"age is 39, workclass is State-gov, ..., income is <=50K"``
-    (see :ref:`the user guide <predllm>` for the exact text) and a GPT-2-class model learns
-    the sequences. This is Pred-LLM (Nguyen et al., 2024): the features are permuted while
+    Each row is written as ``"age is q21, workclass is State-gov, ..., income is <=50K"``
+    (many-valued numbers as the labels of their quantile bins, or in digits, see
+    ``n_bins`` and :ref:`the user guide <predllm>`) and a GPT-2-class model learns the
+    sequences. This is Pred-LLM (Nguyen et al., 2024): the features are permuted while
     the target stays last, so the target always attends to every feature; sampling starts
     from one feature drawn from its real marginal; and the label is queried from the model
     given the generated features.
@@ -95,6 +96,16 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
         Column order of the training rows: the features in a random order with the target
         last (Pred-LLM), every column in a random order (GReaT), or the table's order. Without
         ``y``, "features" and "all" are the same.
+    n_bins : int, "auto" or None, default="auto"
+        How many-valued numbers are written. An int writes each value of a continuous or
+        integer column with more distinct values than ``n_bins`` as the label of its
+        quantile bin (``"q0"`` to ``"q{n_bins - 1}"``, bins of equal real frequency), one
+        token the model learns like a category; a sampled label becomes a number drawn from
+        the real column's distribution within the bin. None writes every number in digits,
+        with the column's precision, as the paper does. ``"auto"``: one bin per 8 training
+        rows, 8 to 64, for a model built from scratch (a few hundred rows do not teach such
+        a model how the digits of columns depend on each other); None for a pretrained
+        model, which knows numbers written in digits.
     epochs : int or "auto", default="auto"
         Most passes over the training rows in :meth:`fit` (early stopping may stop sooner).
         ``"auto"`` derives the budget from the table: about 6 million training tokens
@@ -139,11 +150,12 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
         real marginal (Pred-LLM), or from the start token alone.
     label_query : {"sample", "argmax"} or None, default="sample"
         How the target of ``fit(X, y)`` is written. The target comes after the generated
-        features, and for a categorical or boolean target the model's probability of every
-        label seen in training is computed given them; the label is drawn from these
-        probabilities ("sample", at ``temperature``) or the most probable one is taken
-        ("argmax"). A numeric target is generated digit by digit after the features and
-        read as a number. None generates the target with the row, token by token, where
+        features, and for a categorical or boolean target (or a binned numeric one, whose
+        labels are its bins) the model's probability of every label seen in training is
+        computed given them; the label is drawn from these probabilities ("sample", at
+        ``temperature``) or the most probable one is taken ("argmax"). A numeric target
+        written in digits is generated digit by digit after the features and read as a
+        number. None generates the target with the row, token by token, where
         ``permutation`` puts it.
     temperature : float, default=1.0
         Temperature of the model's distributions when sampling.
@@ -166,8 +178,11 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
         The fine-tuned causal language model (a peft model when LoRA is not merged).
     tokenizer_ : tokenizers.Tokenizer
         Its tokenizer.
+    bins_ : QuantileBins
+        The quantile bins of the binned columns (``bins_.columns_``, empty when numbers are
+        written in digits).
     codec_ : RowCodec
-        Text of each column's values, and back.
+        Text of each column's values (a binned column's labels), and back.
     layout_ : TokenLayout
         Rows as token ids.
     automata_ : dict
@@ -256,6 +271,7 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
         "lora_target_modules": [list, None],
         "merge_lora": ["boolean"],
         "permutation": [StrOptions({"features", "all", "none"})],
+        "n_bins": [Interval(Integral, 2, None, closed="left"), StrOptions({"auto"}), None],
         "epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
@@ -285,6 +301,7 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
         lora_target_modules=None,
         merge_lora=True,
         permutation="features",
+        n_bins="auto",
         epochs="auto",
         batch_size=32,
         learning_rate="auto",
@@ -313,6 +330,7 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
         self.lora_target_modules = lora_target_modules
         self.merge_lora = merge_lora
         self.permutation = permutation
+        self.n_bins = n_bins
         self.epochs = epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
@@ -342,19 +360,24 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
         self._build(table)
 
     def _partial_fit(self, table, weights):
-        cells = self.codec_.cells(table)
+        self.bins_.check(table)
+        cells = self.codec_.cells(self.bins_.encode(table))
         self._check_values(cells)
         self._train(cells, weights, 1, Schedule("constant"), draw_seed(self.random_state_))
 
     def _build(self, table):
-        """Learn the codec, the tokenizer, the starts and the privacy guard, build the model;
-        return the table's cells (escaped texts) and the seed of the fit."""
+        """Learn the bins, the codec, the tokenizer, the starts and the privacy guard, build
+        the model; return the table's cells (escaped texts) and the seed of the fit."""
         from .._privacy_guard import PrivacyGuard
+        from ._bins import QuantileBins
 
         import_torch("PredLLMSynthesizer")
         self.device_ = resolve_device(self.device)
-        self.codec_ = RowCodec(self.metadata_.select(list(table.columns)), table)
-        cells = self.codec_.cells(table)
+        metadata = self.metadata_.select(list(table.columns))
+        self.bins_ = QuantileBins(self._resolved_n_bins(len(table))).fit(table, metadata)
+        encoded = self.bins_.encode(table)
+        self.codec_ = RowCodec(self.bins_.metadata(metadata), encoded)
+        cells = self.codec_.cells(encoded)
         seed = draw_seed(self.random_state_)
         self._build_model(cells, seed)
         self._learn_starts(cells)
@@ -362,6 +385,14 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
         self.privacy_guard_ = (PrivacyGuard().fit(table, None, self.metadata_)
                                if self.privacy_guard else None)
         return cells, seed
+
+    def _resolved_n_bins(self, n_rows):
+        """Bins of each many-valued numeric column (None: numbers written in digits)."""
+        from ._bins import auto_n_bins
+
+        if self.n_bins != "auto":
+            return self.n_bins
+        return auto_n_bins(n_rows) if self.model_name_or_path is None else None
 
     def _fit_within_budget(self, table, cells, weights, seed):
         """Train for the epoch budget, with early stopping on held-out rows if asked."""
@@ -621,23 +652,27 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
         seeds = random_state.randint(np.iinfo(np.int32).max, size=n_samples)
         fixed = self._fixed_texts(conditions, n_samples)
         plans, texts, label_uniforms = [], [], []
+        within_bins = np.empty((n_samples, len(self.bins_.columns_)))
         for i, seed in enumerate(seeds):
-            plan, row_texts, label_uniform = self._plan(fixed[i], np.random.RandomState(seed))
+            rng = np.random.RandomState(seed)
+            plan, row_texts, label_uniform = self._plan(fixed[i], rng)
             plans.append(plan)
             texts.append(row_texts)
             label_uniforms.append(label_uniform)
+            within_bins[i] = rng.uniform(size=within_bins.shape[1])
         generated, _, scores = generate(
             self.model_, plans, self.automata_, self.temperature, self.sample_batch_size,
             self.device_, self.label_ids_)
         for row_texts, values in zip(texts, generated):
             row_texts.update(values)
         self._choose_labels(texts, scores, label_uniforms)
-        return self._parse(texts)
+        return self.bins_.decode(self._parse(texts), within_bins)
 
     def _fixed_texts(self, conditions, n_samples):
         """Escaped text of each row's conditioned values, as one dict per row."""
         if conditions is None:
             return [{} for _ in range(n_samples)]
+        conditions = self.bins_.encode(conditions)
         texts = {name: self.codec_.codecs[name].format(conditions[name])
                  for name in conditions.columns}
         return [{name: texts[name][i] for name in conditions.columns} for i in range(n_samples)]
@@ -725,10 +760,11 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
         renormalised over the tokens the constrained sampler allows there (names and
         separators are written by the sampler and count for nothing). This is the
         log-probability of the row's text under constrained sampling at temperature 1, from
-        the start token, with the label generated with the row. Numbers count at the
-        column's precision, so the result is a log-probability, not a density. A value the
-        model cannot write (a category never seen, a number outside the real range) counts
-        as probability 1e-12.
+        the start token, with the label generated with the row. Numbers in digits count at
+        the column's precision (a probability); a binned number counts its bin's probability
+        times the density of its value within the bin (the probability of a tied value,
+        such as a spike at 0). A value the model cannot write (a category never seen, a
+        number outside the real range) counts as probability 1e-12.
 
         Parameters
         ----------
@@ -745,7 +781,7 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
         from ._decoding import value_log_probs
 
         table = self._check_scoring_table(X, y)[self.modelled_columns_]
-        cells = self.codec_.cells(table)
+        cells = self.codec_.cells(self.bins_.encode(table))
         sequences, choices, floors = [], [], np.zeros(len(table))
         for i in range(len(table)):
             sequence, row_choices, floors[i] = self._scored_row(
@@ -754,7 +790,8 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
             choices.append(row_choices)
         totals = value_log_probs(self.model_, sequences, choices, self.sample_batch_size,
                                  self.device_)
-        return np.asarray(totals + floors * math.log(_FLOOR), dtype=float)
+        return np.asarray(totals + floors * math.log(_FLOOR) + self.bins_.log_density(table),
+                          dtype=float)
 
     def _scored_row(self, row_texts):
         """Token ids of a row in table order, its scored choices and its unwritable values."""
@@ -766,8 +803,9 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
             terminator = layout.eos_id if k == len(columns) - 1 else layout.term_id
             ids = layout.value_ids(self.codec_.codecs[name].kind, row_texts[name])
             path = self._value_path(self.automata_[name], ids, terminator, len(sequence))
-            if path is None:
+            if path is None:  # cut to a writable length, so the row fits the model's context
                 n_floors += 1
+                ids = ids[:layout.max_value_tokens[name]]
             else:
                 choices += path
             sequence += ids + [terminator]

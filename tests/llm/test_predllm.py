@@ -103,7 +103,8 @@ def test_argmax_label_is_the_most_probable_label_given_the_features(relation_mod
                                                           random_state=1)
     fitted.set_params(label_query="sample")
     layout, codec = fitted.layout_, fitted.codec_
-    cells = {name: codec.codecs[name].format(features[name]) for name in features}
+    encoded = fitted.bins_.encode(features)  # size is written as its quantile bin
+    cells = {name: codec.codecs[name].format(encoded[name]) for name in features}
     for i in range(len(features)):
         prompt = [layout.bos_id]
         for k, name in enumerate(["size", "shade"]):  # conditions are written in their order
@@ -169,6 +170,16 @@ def test_score_is_a_normalised_log_probability():
     assert log_probability(unseen) < log_reference - 20
 
 
+@pytest.mark.parametrize("n_bins", [None, "auto"])
+def test_values_longer_than_any_real_one_score_the_floor(n_bins):
+    table = _relation_table(120)
+    fitted = PredLLMSynthesizer(**TINY, n_bins=n_bins, random_state=0).fit(table)
+    assert fitted.bins_.columns_ == ([] if n_bins is None else ["size"])
+    far = table.iloc[:5].assign(size=10 ** 12, kind="enormous-and-unseen")
+    scores = fitted.score_samples(far)
+    assert np.isfinite(scores).all() and (scores < fitted.score_samples(table.iloc[:5]) - 40).all()
+
+
 def test_score_prefers_real_rows_to_rows_that_break_the_relation(relation_model):
     table = _relation_table(100, seed=1)
     X, y = table.drop(columns="kind"), table["kind"]
@@ -223,7 +234,7 @@ def test_numeric_target_is_generated_after_the_features_as_a_number():
     rng = np.random.RandomState(0)
     X = pd.DataFrame({"a": rng.choice(["x", "y"], 80), "b": rng.randint(0, 9, 80)})
     y = pd.Series(np.round(rng.uniform(-5, 5, 80), 2), name="price")
-    fitted = PredLLMSynthesizer(**TINY, random_state=0).fit(X, y)
+    fitted = PredLLMSynthesizer(**TINY, n_bins=None, random_state=0).fit(X, y)
     assert fitted.labels_ == [] and fitted._order({}, rng)[0][-1] == "price"
     _, y_synthetic = fitted.sample(100, random_state=0)
     assert y_synthetic.between(y.min(), y.max()).all()
@@ -236,6 +247,7 @@ def test_numeric_target_is_generated_after_the_features_as_a_number():
     ({"model_config": {"n_layer": 0}}, ValueError, ["n_layer"]),
     ({"model_config": {"n_layer": 1}, "model_name_or_path": "x"}, ValueError, ["model_config"]),
     ({"permutation": "some"}, ValueError, ["permutation"]),
+    ({"n_bins": 1}, ValueError, ["n_bins"]),
     ({"label_query": "max"}, ValueError, ["label_query"]),
     ({"device": "cuda:7"}, ValueError, ["cuda:7"]),
 ])
@@ -345,7 +357,8 @@ def test_early_stopping_stops_on_the_validation_loss_and_keeps_the_best_state():
     draw_seed(seeds)
     seed = draw_seed(seeds)
     _, held_out = split_rows(200, 0.1, True, seed)
-    sequences = fitted._validation_sequences(fitted.codec_.cells(table), held_out, seed)
+    cells = fitted.codec_.cells(fitted.bins_.encode(table))
+    sequences = fitted._validation_sequences(cells, held_out, seed)
     assert len(sequences) >= 256
     loss = validation_loss(fitted.model_, sequences, np.ones(len(sequences)), 16,
                            fitted.layout_.eos_id, "cpu")
@@ -367,13 +380,19 @@ def test_the_privacy_check_fails_a_model_that_learned_its_rows_by_heart():
               "batch_size": 8, "learning_rate": 3e-3, "early_stopping": False,
               "random_state": 0}
     rates = {}
-    for epochs in (3, 300):  # 300 passes over 40 rows: the model writes them back
-        fitted = PredLLMSynthesizer(**params, epochs=epochs).fit(real)
+    for epochs in (3, 300):  # 300 passes over 40 rows: the model writes their digits back
+        fitted = PredLLMSynthesizer(**params, n_bins=None, epochs=epochs).fit(real)
         guard = PrivacyGuard().fit(real, fresh, fitted.metadata_)
         scores, passed = fitted._privacy_check(guard, 0)()
         rates[epochs] = scores["too_close_rate"]
         assert passed == (epochs == 3)
     assert rates[3] < 0.15 < 0.5 < rates[300]
+    # written as quantile bins, the numbers of the rows it learned are drawn within their bin
+    fitted = PredLLMSynthesizer(**params, epochs=300).fit(real)
+    assert fitted.bins_.columns_ == ["a", "b"]
+    scores, passed = fitted._privacy_check(PrivacyGuard().fit(real, fresh, fitted.metadata_),
+                                           0)()
+    assert passed and scores["too_close_rate"] < 0.15
 
 
 def test_the_privacy_guard_redraws_close_rows_and_can_be_turned_off():
