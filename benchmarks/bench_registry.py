@@ -61,6 +61,7 @@ SYNTHESIZERS = {
         _REWARD, {"synthesizer": SynthesizerSpec("skltab.diffusion.MaskedDiffusionSynthesizer")}),
     "reward_predllm": SynthesizerSpec(
         _REWARD, {"synthesizer": SynthesizerSpec("skltab.llm.PredLLMSynthesizer")}),
+    "great": SynthesizerSpec("bench_great.GReaTPeer"),
     "sdv_gaussian_copula": SynthesizerSpec(_SDV, {"model": "gaussian_copula"}),
     "sdv_ctgan": SynthesizerSpec(_SDV, {"model": "ctgan"}),
     "sdv_tvae": SynthesizerSpec(_SDV, {"model": "tvae"}),

@@ -135,6 +135,8 @@ def benchmark_one(spec, train, test, dataset, seed, epochs):
         "fit_seconds": fit_seconds,
         "sample_seconds": sample_seconds,
         "rows_per_second": len(synthetic) / sample_seconds,
+        # rows a sampler wrote and threw away as invalid (GReaT's peer counts them)
+        "n_invalid": getattr(synthesizer, "n_invalid_", None),
         **score(test, synthetic, train, dataset, synthesizer.metadata_, seed),
     }
 
