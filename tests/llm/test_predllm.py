@@ -437,6 +437,7 @@ def test_pretrained_model_loads_by_path_offline(pretrained_folder, monkeypatch):
     fitted = PredLLMSynthesizer(model_name_or_path=pretrained_folder, epochs=2, batch_size=20,
                                 random_state=0).fit(table.drop(columns="kind"), table["kind"])
     assert fitted.model_.config.n_positions == 128
+    assert fitted.bins_.columns_ == []  # a pretrained model reads numbers in digits
     X, y = fitted.sample(50, random_state=0)
     assert set(y) <= {"big", "small"} and X["size"].between(0, 99).all()
     loaded = _round_trip(fitted)
