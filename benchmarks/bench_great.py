@@ -11,14 +11,18 @@ row is cut.
 
 :meth:`GReaTPeer.sample` keeps only valid rows, as the benchmark counts them: every value
 parses, numbers lie inside the real range, categories are real ones. It samples until it has
-the rows asked for, so rows per second are valid rows per second. ``n_invalid_`` counts the
-rows thrown away.
+the rows asked for, or until ``max_sample_seconds`` have passed (GReaT's small model writes
+about one valid row per second on adult): it then returns the valid rows it has, so rows per
+second are valid rows per second, and the quality metrics are computed on those rows.
+``n_invalid_`` counts the rows GReaT returned that were not valid (it drops some itself
+before).
 
 Used by ``run.py`` under the name ``great`` (install with ``pip install be-great``).
 """
 
 import shutil
 import tempfile
+import time
 
 import numpy as np
 import pandas as pd
@@ -39,14 +43,17 @@ class GReaTPeer(BaseEstimator):
         GReaT's default.
     batch_size : int, default=8
         GReaT's default.
+    max_sample_seconds : float, default=600
+        Time after which :meth:`sample` returns the valid rows it has (at least one call's).
     random_state : int or None, default=None
         Seeds the model's weights, the training (Hugging Face ``Trainer``'s ``seed``) and
         sampling.
     """
 
-    def __init__(self, epochs=100, batch_size=8, random_state=None):
+    def __init__(self, epochs=100, batch_size=8, max_sample_seconds=600, random_state=None):
         self.epochs = epochs
         self.batch_size = batch_size
+        self.max_sample_seconds = max_sample_seconds
         self.random_state = random_state
 
     def fit(self, X, y=None):
@@ -73,7 +80,9 @@ class GReaTPeer(BaseEstimator):
 
         torch.manual_seed(0 if random_state is None else int(random_state))
         valid, self.n_invalid_, empty_calls = [], 0, 0
-        while sum(len(rows) for rows in valid) < n_samples:
+        deadline = time.perf_counter() + self.max_sample_seconds
+        while sum(len(rows) for rows in valid) < n_samples and (
+                not valid or time.perf_counter() < deadline):
             rows = self.great_.sample(_BATCH, k=_BATCH, max_length=self.max_length_,
                                       device="cpu")
             kept = self._valid(rows)

@@ -134,6 +134,7 @@ def benchmark_one(spec, train, test, dataset, seed, epochs):
         "params": {k: _jsonable(v) for k, v in synthesizer.get_params().items()},
         "fit_seconds": fit_seconds,
         "sample_seconds": sample_seconds,
+        "n_rows": len(synthetic),
         "rows_per_second": len(synthetic) / sample_seconds,
         # rows a sampler wrote and threw away as invalid (GReaT's peer counts them)
         "n_invalid": getattr(synthesizer, "n_invalid_", None),
