@@ -46,9 +46,8 @@ class QuantileBins:
         The binned columns: continuous and integer columns with more distinct values than
         ``n_bins`` and no recorded set of ``values``.
     transform_ : QuantileNormal
-        Quantiles of the binned columns, in ``columns_`` order.
-    ranges_ : dict of str to tuple of float
-        Lowest and highest real value of each binned column.
+        Quantiles of the binned columns, in ``columns_`` order (the first and last are the
+        real range).
     """
 
     def __init__(self, n_bins):
@@ -61,10 +60,7 @@ class QuantileBins:
             if column.kind in ("continuous", "integer") and column.values is None
             and table[column.name].nunique() > self.n_bins
         ]
-        values = self._numbers(table)
-        self.transform_ = QuantileNormal(_N_QUANTILES).fit(values)
-        self.ranges_ = {name: (np.nanmin(values[:, j]), np.nanmax(values[:, j]))
-                        for j, name in enumerate(self.columns_)}
+        self.transform_ = QuantileNormal(_N_QUANTILES).fit(self._numbers(table))
         return self
 
     @property
@@ -84,13 +80,13 @@ class QuantileBins:
 
     def check(self, table):
         """Raise a ValueError naming the column if a binned value is outside the real range."""
-        for name in self.columns_:
-            low, high = self.ranges_[name]
-            values = pd.to_numeric(table[name]).to_numpy(dtype=float, na_value=np.nan)
-            outside = values[(values < low) | (values > high)]
-            if len(outside):
-                raise ValueError(f"Column {name!r}: {outside[0]:g} is outside the real range "
-                                 f"[{low:g}, {high:g}].")
+        numbers = self._numbers(table)
+        outside = self._outside(numbers)
+        for j, name in enumerate(self.columns_):
+            if outside[:, j].any():
+                quantiles = self.transform_.quantiles_[j]
+                raise ValueError(f"Column {name!r}: {numbers[outside[:, j], j][0]:g} is outside "
+                                 f"the real range [{quantiles[0]:g}, {quantiles[-1]:g}].")
 
     def encode(self, table):
         """A copy of ``table`` (which may lack some binned columns) with each binned value
@@ -102,15 +98,13 @@ class QuantileBins:
         """
         encoded = table.copy()
         numbers = self._numbers(table)
-        low, high = self.transform_.intervals(numbers)
-        bins = np.floor((low + high) / 2 * self.n_bins)
+        bins = np.rint(self._first_levels(*self.transform_.intervals(numbers)) * self.n_bins)
+        outside = self._outside(numbers)
         for j, name in enumerate(self.columns_):
             if name not in table.columns:
                 continue
-            range_low, range_high = self.ranges_[name]
             labels = [None if np.isnan(b) else LABEL.format(int(b)) for b in bins[:, j]]
-            outside = (numbers[:, j] < range_low) | (numbers[:, j] > range_high)
-            encoded[name] = pd.Series(np.where(outside, OUT_OF_RANGE, labels),
+            encoded[name] = pd.Series(np.where(outside[:, j], OUT_OF_RANGE, labels),
                                       index=table.index, dtype=object)
         return encoded
 
@@ -150,16 +144,28 @@ class QuantileBins:
             return total
         numbers = self._numbers(table)
         low, high = self.transform_.intervals(numbers)
-        for j, name in enumerate(self.columns_):
-            range_low, range_high = self.ranges_[name]
-            column = numbers[:, j]
-            scored = ~np.isnan(column) & (column >= range_low) & (column <= range_high)
-            tie_low, tie_high = low[scored, j], high[scored, j]
-            first = np.floor((tie_low + tie_high) / 2 * self.n_bins) / self.n_bins
-            tie = (np.minimum(tie_high, first + 1 / self.n_bins) - np.maximum(tie_low, first))
-            slope = _level_slope(self.transform_.quantiles_[j], column[scored])
-            total[scored] += np.log(self.n_bins * np.where(tie_high > tie_low, tie, slope))
+        first = self._first_levels(low, high)
+        scored = ~np.isnan(numbers) & ~self._outside(numbers)
+        for j, quantiles in enumerate(self.transform_.quantiles_):
+            rows = scored[:, j]
+            tie_low, tie_high = low[rows, j], high[rows, j]
+            tie = (np.minimum(tie_high, first[rows, j] + 1 / self.n_bins)
+                   - np.maximum(tie_low, first[rows, j]))
+            slope = _level_slope(quantiles, numbers[rows, j])
+            total[rows] += np.log(self.n_bins * np.where(tie_high > tie_low, tie, slope))
         return total
+
+    def _first_levels(self, low, high):
+        """Lowest level of the bin of each value of probability interval ``[low, high]``:
+        the bin of the interval's middle."""
+        return np.floor((low + high) / 2 * self.n_bins) / self.n_bins
+
+    def _outside(self, numbers):
+        """Whether each value lies outside its column's real range (False where missing)."""
+        low = np.array([quantiles[0] for quantiles in self.transform_.quantiles_])
+        high = np.array([quantiles[-1] for quantiles in self.transform_.quantiles_])
+        with np.errstate(invalid="ignore"):
+            return (numbers < low) | (numbers > high)
 
     def _numbers(self, table):
         """The binned columns' values as floats, NaN for a column ``table`` lacks."""

@@ -100,3 +100,10 @@ def test_conditions_may_hold_some_binned_columns_only():
 @pytest.mark.parametrize("n_rows, expected", [(40, 8), (142, 17), (455, 56), (5000, 64)])
 def test_automatic_bins_follow_the_rows(n_rows, expected):
     assert auto_n_bins(n_rows) == expected
+
+
+@pytest.mark.parametrize("n_bins", [17, 37, 64])
+def test_bins_hold_equal_shares_of_a_continuous_column(n_bins):
+    table = pd.DataFrame({"x": np.random.RandomState(0).normal(size=3000)})
+    counts = _fitted(table, n_bins).encode(table)["x"].value_counts()
+    assert len(counts) == n_bins and counts.max() - counts.min() <= 0.1 * 3000 / n_bins
