@@ -19,6 +19,8 @@ it is generated in.
 """
 
 import calendar
+import functools
+import inspect
 import re
 
 import numpy as np
@@ -571,11 +573,11 @@ def _generate_batch(model, rows, temperature, device):
         choosers = [k for k, token in enumerate(forced) if token is None]
         inputs = {"input_ids": torch.as_tensor(chosen, device=device)[:, None],
                   "attention_mask": torch.ones((len(active), position + 1), dtype=torch.long,
-                                               device=device),
-                  "past_key_values": cache, "use_cache": True}
+                                               device=device)}
         index, mask = _padded([active[k].allowed() for k in choosers]) if choosers \
             else (None, None)
-        cache, scores = _allowed_logits(model, body_and_head, inputs, choosers, index, device)
+        cache, scores = _allowed_logits(model, body_and_head, inputs, cache, choosers, index,
+                                        device)
         choice = (choosers, scores, index, mask) if choosers else None
         position += 1
 
@@ -586,16 +588,15 @@ def _body_and_head(model):
     models, which run whole."""
     import torch
 
-    inner = model.get_base_model() if hasattr(model, "get_base_model") else model
+    inner = _inner_model(model)
     head = inner.get_output_embeddings()
     plain_gpt2 = getattr(inner.config, "model_type", None) == "gpt2" and isinstance(
         head, torch.nn.Linear)
     return (inner.base_model, head) if plain_gpt2 else None
-    return inner.base_model, head
 
 
-def _allowed_logits(model, body_and_head, inputs, choosers, index, device):
-    """One forward pass; the new cache and the logits of the allowed tokens ``index`` of
+def _allowed_logits(model, body_and_head, inputs, cache, choosers, index, device):
+    """One forward pass continuing ``cache``; the new cache and the logits of the allowed tokens ``index`` of
     the rows ``choosers`` (float64), None when no row chooses.
 
     With a body and a head, only the logits that a draw needs are computed: none for rows
@@ -606,22 +607,42 @@ def _allowed_logits(model, body_and_head, inputs, choosers, index, device):
     import torch.nn.functional as F
 
     if body_and_head is None:
-        output = model(**inputs)
+        output, cache = _cached_forward(model, cache, **inputs)
         if not choosers:
-            return output.past_key_values, None
+            return cache, None
         logits = output.logits[choosers, -1]
-        return output.past_key_values, logits.gather(
-            1, torch.as_tensor(index, device=device)).double()
+        return cache, logits.gather(1, torch.as_tensor(index, device=device)).double()
     body, head = body_and_head
-    output = body(**inputs)
+    output, cache = _cached_forward(body, cache, **inputs)
     if not choosers:
-        return output.past_key_values, None
+        return cache, None
     union, inverse = np.unique(index, return_inverse=True)
     union_t = torch.as_tensor(union, device=device)
     bias = None if head.bias is None else head.bias[union_t]
     logits = F.linear(output.last_hidden_state[choosers, -1], head.weight[union_t], bias)
     inverse_t = torch.as_tensor(inverse.reshape(index.shape), device=device)
-    return output.past_key_values, logits.gather(1, inverse_t).double()
+    return cache, logits.gather(1, inverse_t).double()
+
+
+def _cached_forward(model, cache, **inputs):
+    """One forward pass of ``model`` (a transformers model, or a PEFT model around one)
+    continuing the key-value ``cache``: its output and the new cache."""
+    keyword = _cache_keyword(type(_inner_model(model)))
+    output = model(**inputs, **{keyword: cache}, use_cache=True)
+    return output, getattr(output, keyword)
+
+
+@functools.lru_cache
+def _cache_keyword(model_class):
+    """The name of the key-value cache in the forward pass of ``model_class``: ``cache``
+    from transformers 5.x (where ``past_key_values`` is deprecated), ``past_key_values``
+    before."""
+    parameters = inspect.signature(model_class.forward).parameters
+    return "cache" if "cache" in parameters else "past_key_values"
+
+
+def _inner_model(model):
+    return model.get_base_model() if hasattr(model, "get_base_model") else model
 
 
 def _new_cache(model, layers=None):
@@ -671,11 +692,10 @@ def _label_scores(model, rows, labels, device):
         row.cache = None
     mask = (torch.arange(width + 1, device=device)[None, :] >= width - lengths[:, None]).long()
     last = torch.as_tensor([[row.tokens[-1]] for row in rows], device=device)
-    output = model(input_ids=last, attention_mask=mask, position_ids=lengths[:, None],
-                   past_key_values=_new_cache(model, layers), use_cache=True)
+    output, cache = _cached_forward(model, _new_cache(model, layers), input_ids=last,
+                                   attention_mask=mask, position_ids=lengths[:, None])
     first = torch.log_softmax(output.logits[:, -1].double(), dim=1)
-    return list(_label_pass(model, output.past_key_values, mask, lengths, first, labels,
-                            device))
+    return list(_label_pass(model, cache, mask, lengths, first, labels, device))
 
 
 def _left_padded(pairs, width):
@@ -709,8 +729,9 @@ def _label_pass(model, cache, mask, last_positions, first, labels, device):
                                  torch.ones_like(follow, dtype=mask.dtype)], dim=1)
         positions = last_positions[:, None].repeat_interleave(n_labels, 0) + 1 + torch.arange(
             width - 1, device=device)
-        logits = model(input_ids=follow, attention_mask=follow_mask, position_ids=positions,
-                       past_key_values=cache, use_cache=True).logits.double()
+        output, _ = _cached_forward(model, cache, input_ids=follow, attention_mask=follow_mask,
+                                   position_ids=positions)
+        logits = output.logits.double()
         log_probs = torch.log_softmax(logits, dim=2).gather(
             2, label_index[:, 1:].repeat(n_rows, 1)[:, :, None])[:, :, 0]
         log_probs = log_probs.masked_fill(~label_mask[:, 1:].repeat(n_rows, 1), 0)

@@ -21,7 +21,7 @@ __all__ = ["DEFAULT_MODEL_CONFIG", "TokenLayout", "add_lora", "build_model", "lo
 
 #: Architecture of the GPT-2 built from scratch; ``vocab_size`` caps the trained tokenizer.
 DEFAULT_MODEL_CONFIG = {"n_layer": 3, "n_embd": 96, "n_head": 4, "vocab_size": 2048,
-                        "dropout": 0.1}
+                        "dropout": 0.0}
 #: The special token of the tokenizer trained from scratch (start, end and padding).
 SPECIAL_TOKEN = "<|endoftext|>"
 #: Characters written one token each: digits, signs, points and datetime separators.

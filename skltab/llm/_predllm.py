@@ -78,9 +78,11 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
     model_config : dict or None, default=None
         Architecture of the model built from scratch: ``n_layer`` (default 3), ``n_embd``
         (96), ``n_head`` (4), ``vocab_size`` (largest tokenizer vocabulary, 2048) and
-        ``dropout`` (0.1, on the embeddings and the residual connections; none on the
+        ``dropout`` (0.0; on the embeddings and the residual connections, never on the
         attention weights, so that PyTorch's fused attention kernel trains the model). Only
-        with ``model_name_or_path=None``.
+        with ``model_name_or_path=None``. Early stopping and its privacy checks, not
+        dropout, keep the model from learning rows by heart: dropout 0.1 measured worse
+        dependencies, up to train-on-synthetic 0.76 against 0.88 (see the user guide).
     lora_r : int or None, default=None
         Rank of LoRA adapters (peft); None fine-tunes every weight.
     lora_alpha : float, default=16
