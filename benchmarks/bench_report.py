@@ -7,6 +7,8 @@ the results) is kept when the section is rewritten. To regenerate the docs witho
     python benchmarks/bench_report.py benchmarks/results/main.json --output docs/benchmarks.md
 
 Parts of one run started side by side on disjoint tables are merged with ``--merge NAME``.
+Runs of the same tables that differ only by ``--seed`` are summarised (mean and standard
+deviation over the seeds, per table and synthesizer) with ``--seeds NAME``.
 """
 
 import argparse
@@ -33,6 +35,16 @@ COLUMNS = [
     ("holdout_exact_copy_rate", "exact copies, holdout"),
     ("rule_violation_rate", "rule violations ↓"),
     ("invented_value_rate", "invented values ↓"),
+]
+#: Metrics of the summary over seeds, in order: (summary name, column header, decimals).
+SEED_COLUMNS = [
+    ("fit_seconds", "fit (s)", 1),
+    ("association_error", "assoc. error ↓", 3),
+    ("detection_auc", "detection AUC (0.5 best)", 3),
+    ("utility_ratio", "TSTR/TRTR ↑", 3),
+    ("dcr_ratio", "DCR ratio ↑", 3),
+    ("too_close_rate", "too close ↓", 3),
+    ("exact_copy_rate", "exact copies ↓", 3),
 ]
 #: Main utility metric of each task: train on synthetic / train on real, test on real.
 UTILITY = {
@@ -122,6 +134,45 @@ def _number(value, style="{:.3f}"):
     return style.format(value)
 
 
+def render_seeds(runs, name):
+    """Return the markdown section that summarises runs differing only by their seed: per
+    table and synthesizer, the mean and standard deviation (ddof 1) of each metric of
+    ``SEED_COLUMNS`` over the runs where it was computed, and how many runs that is."""
+    seeds = ", ".join(str(run["seed"]) for run in runs)
+    lines = [f"### Runs `{name}`: seeds {seeds}", "",
+             "Runs: " + ", ".join(f"`{run['name']}` ({run['date']})" for run in runs) + ".", ""]
+    headers = ["table", "synthesizer", "seeds"] + [header for _, header, _ in SEED_COLUMNS]
+    lines += ["| " + " | ".join(headers) + " |",
+              "|" + "|".join(["---", "---"] + ["---:"] * (len(headers) - 2)) + "|"]
+    for dataset in runs[0]["datasets"]:
+        for synthesizer in dict.fromkeys(r["synthesizer"] for r in runs[0]["results"]
+                                         if r["dataset"] == dataset):
+            results = [r for run in runs for r in run["results"] if r["dataset"] == dataset
+                       and r["synthesizer"] == synthesizer and r["error"] is None]
+            cells = [dataset, f"`{synthesizer}`", str(len(results))] + [
+                _mean_and_deviation([_value(r, key) for r in results], decimals)
+                for key, _, decimals in SEED_COLUMNS]
+            lines.append("| " + " | ".join(cells) + " |")
+    lines.append("")
+    return "\n".join(lines)
+
+
+def _value(result, key):
+    value = result[key] if key in result else result["metrics"].get(key)
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
+
+
+def _mean_and_deviation(values, decimals):
+    values = [value for value in values if value is not None]
+    if not values:
+        return "–"
+    mean = sum(values) / len(values)
+    if len(values) == 1:
+        return f"{mean:.{decimals}f}"
+    deviation = math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
+    return f"{mean:.{decimals}f} ± {deviation:.{decimals}f}"
+
+
 def write_section(path, name, text, title="# Benchmarks"):
     """Put ``text`` between the markers of section ``name`` in the file ``path``.
 
@@ -166,8 +217,15 @@ def main(argv=None):
     parser.add_argument("--merge", metavar="NAME", default=None,
                         help="merge the runs (parts run side by side on disjoint tables) into "
                         "one run NAME, saved beside them, and render that")
+    parser.add_argument("--seeds", metavar="NAME", default=None,
+                        help="render one section NAME: the mean and standard deviation of the "
+                        "runs (the same tables with different seeds)")
     args = parser.parse_args(argv)
     runs = [json.loads(Path(results).read_text(encoding="utf-8")) for results in args.results]
+    if args.seeds is not None:
+        write_section(args.output, args.seeds, render_seeds(runs, args.seeds))
+        print(f"Wrote section {args.seeds!r} of {args.output}")
+        return
     if args.merge is not None:
         from run import save
 
