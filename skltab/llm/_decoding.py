@@ -596,8 +596,8 @@ def _body_and_head(model):
 
 
 def _allowed_logits(model, body_and_head, inputs, cache, choosers, index, device):
-    """One forward pass continuing ``cache``; the new cache and the logits of the allowed tokens ``index`` of
-    the rows ``choosers`` (float64), None when no row chooses.
+    """One forward pass continuing ``cache``; the new cache and the logits of the allowed
+    tokens ``index`` of the rows ``choosers`` (float64), None when no row chooses.
 
     With a body and a head, only the logits that a draw needs are computed: none for rows
     whose next token is forced, and only those of the union of the allowed tokens for the
@@ -693,7 +693,7 @@ def _label_scores(model, rows, labels, device):
     mask = (torch.arange(width + 1, device=device)[None, :] >= width - lengths[:, None]).long()
     last = torch.as_tensor([[row.tokens[-1]] for row in rows], device=device)
     output, cache = _cached_forward(model, _new_cache(model, layers), input_ids=last,
-                                   attention_mask=mask, position_ids=lengths[:, None])
+                                    attention_mask=mask, position_ids=lengths[:, None])
     first = torch.log_softmax(output.logits[:, -1].double(), dim=1)
     return list(_label_pass(model, cache, mask, lengths, first, labels, device))
 
@@ -730,7 +730,7 @@ def _label_pass(model, cache, mask, last_positions, first, labels, device):
         positions = last_positions[:, None].repeat_interleave(n_labels, 0) + 1 + torch.arange(
             width - 1, device=device)
         output, _ = _cached_forward(model, cache, input_ids=follow, attention_mask=follow_mask,
-                                   position_ids=positions)
+                                    position_ids=positions)
         logits = output.logits.double()
         log_probs = torch.log_softmax(logits, dim=2).gather(
             2, label_index[:, 1:].repeat(n_rows, 1)[:, :, None])[:, :, 0]

@@ -213,6 +213,41 @@ def test_logits_of_allowed_tokens_only_give_the_rows_of_the_whole_model(wrap, mo
     assert values == whole_values and tokens == whole_tokens
 
 
+@pytest.mark.parametrize("wrap", [lambda model: model, _lora], ids=["gpt2", "lora-unmerged"])
+def test_the_cache_goes_under_the_name_the_model_takes(wrap, monkeypatch, recwarn):
+    """transformers 5 renamed the forward's ``past_key_values`` to ``cache`` and warns at
+    every decoding step when given the old name; generation, with the body alone or the
+    whole model, and label queries pass the name the model takes."""
+    import skltab.llm._decoding as decoding
+
+    codec, layout, automata, model = _tiny_setup(_table(), seed=5)
+    model = wrap(model)
+    plans = _plans(codec, layout, 6, seed=2)
+    plans.append(RowPlan([("force", [0] + layout.name_ids["colour"][0])], np.zeros(20),
+                         query=True))
+    labels = [layout.ids("dark red") + [0], layout.ids("red") + [0]]
+    values, _, scores = generate(model, plans, automata, 1.0, 4, "cpu", labels)
+    monkeypatch.setattr(decoding, "_body_and_head", lambda model: None)
+    again, _, _ = generate(model, plans, automata, 1.0, 4, "cpu", labels)
+    assert values == again and scores[-1] is not None
+    assert not [w for w in recwarn if "past_key_values" in str(w.message)]
+
+
+def test_cache_name_follows_the_forward_signature():
+    import skltab.llm._decoding as decoding
+
+    class Renamed:
+        def forward(self, input_ids=None, cache=None, attention_mask=None):
+            pass
+
+    class Former:
+        def forward(self, input_ids=None, past_key_values=None, attention_mask=None):
+            pass
+
+    assert decoding._cache_keyword(Renamed) == "cache"
+    assert decoding._cache_keyword(Former) == "past_key_values"
+
+
 def _naive_label_log_probs(model, prompt, labels):
     out = []
     for label in labels:
