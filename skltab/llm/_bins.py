@@ -98,7 +98,7 @@ class QuantileBins:
         """
         encoded = table.copy()
         numbers = self._numbers(table)
-        bins = np.rint(self._first_levels(*self.transform_.intervals(numbers)) * self.n_bins)
+        bins = self._bins(*self.transform_.intervals(numbers))
         outside = self._outside(numbers)
         for j, name in enumerate(self.columns_):
             if name not in table.columns:
@@ -144,7 +144,7 @@ class QuantileBins:
             return total
         numbers = self._numbers(table)
         low, high = self.transform_.intervals(numbers)
-        first = self._first_levels(low, high)
+        first = self._bins(low, high) / self.n_bins
         scored = ~np.isnan(numbers) & ~self._outside(numbers)
         for j, quantiles in enumerate(self.transform_.quantiles_):
             rows = scored[:, j]
@@ -155,10 +155,10 @@ class QuantileBins:
             total[rows] += np.log(self.n_bins * np.where(tie_high > tie_low, tie, slope))
         return total
 
-    def _first_levels(self, low, high):
-        """Lowest level of the bin of each value of probability interval ``[low, high]``:
-        the bin of the interval's middle."""
-        return np.floor((low + high) / 2 * self.n_bins) / self.n_bins
+    def _bins(self, low, high):
+        """Bin (0 to ``n_bins - 1``, as floats; NaN where missing) of each value of
+        probability interval ``[low, high]``: the bin of the interval's middle."""
+        return np.floor((low + high) / 2 * self.n_bins)
 
     def _outside(self, numbers):
         """Whether each value lies outside its column's real range (False where missing)."""
