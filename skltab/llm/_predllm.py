@@ -44,6 +44,9 @@ _VALIDATION_DIGITS = 2
 _NUMBER_KINDS = ("continuous", "integer")
 #: Rows sampled by each privacy check of early stopping.
 _CHECK_ROWS = 256
+#: ``n_sampling_orders``: column orders compared, and held-out rows they are compared on.
+_CANDIDATE_ORDERS = 16
+_ORDER_ROWS = 256
 #: Gradients are clipped to this norm.
 _MAX_GRAD_NORM = 1.0
 
@@ -148,8 +151,16 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
         from every row given and keeps the training rows in the fitted model; setting it to
         False after fitting turns the redraws off.
     sampling : {"feature_conditional", "plain"}, default="feature_conditional"
-        How a row starts: with one feature, chosen at random, set to a value drawn from its
-        real marginal (Pred-LLM), or from the start token alone.
+        How a row starts: with its first feature (see ``n_sampling_orders``) set to a value
+        drawn from its real marginal (Pred-LLM), or from the start token alone.
+    n_sampling_orders : int or None, default=4
+        Column orders of the sampled rows: each row is written in one of the
+        ``n_sampling_orders`` orders (1 to 16), drawn at random, that give the held-out rows
+        (or, without early stopping, up to 256 training rows) the highest likelihood among
+        16 drawn as ``permutation`` draws the training orders. Conditioned columns come
+        first, then the others in the row's order, and a feature-conditional start is its
+        first free feature. None: a new random order per row (GReaT, Pred-LLM). Not used
+        with ``permutation="none"`` (see Notes).
     label_query : {"sample", "argmax"} or None, default="sample"
         How the target of ``fit(X, y)`` is written. The target comes after the generated
         features, and for a categorical or boolean target (or a binned numeric one, whose
@@ -198,6 +209,10 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
         Token ids of each label, its end token included.
     device_ : str
         The device ``device`` resolved to.
+    sampling_orders_ : list of list of str or None
+        The column orders of ``n_sampling_orders``, chosen by :meth:`fit`, likeliest first;
+        None (a new random order per row) with ``n_sampling_orders=None``,
+        ``permutation="none"`` or a model started by :meth:`partial_fit`.
     history_ : list of dict
         One record per training epoch: ``epoch``, ``loss``, ``learning_rate``, ``n_tokens``,
         ``seconds`` and, with early stopping, ``validation_loss`` where it was computed
@@ -241,6 +256,16 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
     ``start_values_`` stores them; free-text columns may reproduce real text. The fitted
     model is self-contained: it pickles with joblib (torch state device-neutrally) and needs
     no file or network to sample. Pickles run code when loaded: load only files you trust.
+
+    Sampling orders: a model trained on every column order is not equally good in each,
+    and rows written in a new random order each mix its better and worse orders. After
+    training, :meth:`fit` scores up to 256 held-out rows in 16 candidate orders (16 forward
+    passes over them) and keeps the ``n_sampling_orders`` likeliest. Fitted without a
+    target, this raised the train-on-synthetic ratio of bank from 0.76 to 0.80 (random
+    orders) to 0.92 to 0.94, and of abalone from 0.84 to 0.88 to 0.91 to 0.93 (two sampling
+    seeds each). The single likeliest order (``n_sampling_orders=1``) raised bank's only to
+    0.86 to 0.88 and raised abalone's association error to 0.07 (0.03 to 0.05 with random
+    orders; see the user guide).
 
     With ``permutation="features"`` the model never sees the target before a feature, so
     ``conditions`` on the target (placed first in the prompt) are out of its training
@@ -286,6 +311,7 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "privacy_guard": ["boolean"],
         "sampling": [StrOptions({"feature_conditional", "plain"})],
+        "n_sampling_orders": [Interval(Integral, 1, _CANDIDATE_ORDERS, closed="both"), None],
         "label_query": [StrOptions({"sample", "argmax"}), None],
         "temperature": [Interval(Real, 0, None, closed="neither")],
         "sample_batch_size": [Interval(Integral, 1, None, closed="left")],
@@ -316,6 +342,7 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
         n_iter_no_change="auto",
         privacy_guard=True,
         sampling="feature_conditional",
+        n_sampling_orders=4,
         label_query="sample",
         temperature=1.0,
         sample_batch_size=256,
@@ -345,6 +372,7 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
         self.n_iter_no_change = n_iter_no_change
         self.privacy_guard = privacy_guard
         self.sampling = sampling
+        self.n_sampling_orders = n_sampling_orders
         self.label_query = label_query
         self.temperature = temperature
         self.sample_batch_size = sample_batch_size
@@ -384,6 +412,7 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
         self._build_model(cells, seed)
         self._learn_starts(cells)
         self.history_, self.n_iter_, self.optimizer_ = [], 0, None
+        self.sampling_orders_ = None
         self.privacy_guard_ = (PrivacyGuard().fit(table, None, self.metadata_)
                                if self.privacy_guard else None)
         return cells, seed
@@ -411,6 +440,8 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
                 cells, weights, validation, check, epochs, len(train), seed)
         self._train(_rows(cells, train), weights[train], epochs,
                     self._fit_schedule(epochs, len(train)), seed, callbacks)
+        self.sampling_orders_ = self._likeliest_orders(
+            cells, train if validation is None else validation, seed)
 
     def _mean_row_tokens(self, cells, rows):
         """Mean number of tokens of the rows ``rows`` written as text."""
@@ -647,6 +678,20 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
         names = np.asarray(permuted, dtype=object)
         return [list(names[rank]) + tail for rank in ranks]
 
+    def _likeliest_orders(self, cells, rows, seed):
+        """The ``n_sampling_orders`` column orders, among ``_CANDIDATE_ORDERS`` drawn as
+        training orders are, under which the model gives ``rows`` the highest
+        log-likelihood, likeliest first (None: random orders); a table of few columns may
+        have fewer distinct orders."""
+        if self.n_sampling_orders is None or self.permutation == "none":
+            return None
+        rng = np.random.RandomState(seed)
+        rows = rng.choice(rows, min(len(rows), _ORDER_ROWS), replace=False)
+        candidates = [list(order) for order in dict.fromkeys(
+            tuple(order) for order in self._training_orders(_CANDIDATE_ORDERS, rng))]
+        totals = [self._log_likelihoods(cells, rows, order)[0].sum() for order in candidates]
+        return [candidates[k] for k in np.argsort(totals)[::-1][:self.n_sampling_orders]]
+
     # -- sampling --------------------------------------------------------------------------
     def _sample(self, n_samples, conditions, random_state):
         from ._decoding import generate
@@ -692,20 +737,26 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
         """Column order of one sampled row, and the values it starts from."""
         fixed = dict(fixed)
         columns = self.codec_.columns
-        free = [name for name in self.features_ if name not in fixed]
+        orders = self.sampling_orders_
+        chosen = orders[rng.randint(len(orders))] if orders else None
+        free = [name for name in chosen or self.features_
+                if name in self.features_ and name not in fixed]
         if self.sampling == "feature_conditional" and not fixed and free:
-            start = columns[0] if self.permutation == "none" else free[rng.randint(len(free))]
+            start = (columns[0] if self.permutation == "none"
+                     else free[0] if chosen else free[rng.randint(len(free))])
             texts, cumulative = self.start_values_[start]
             fixed[start] = texts[min(np.searchsorted(cumulative, rng.uniform(), side="right"),
                                      len(texts) - 1)]
             free.remove(start)
         if self.permutation == "none":
             return columns, fixed
-        if self._target_last(fixed):
-            return list(fixed) + [free[k] for k in rng.permutation(len(free))] + [
-                self.target_], fixed
-        rest = free + ([] if self.target_ is None or self.target_ in fixed else [self.target_])
-        return list(fixed) + [rest[k] for k in rng.permutation(len(rest))], fixed
+        target_last = self._target_last(fixed)
+        rest = free + ([] if target_last or self.target_ in (None, *fixed) else [self.target_])
+        if chosen:
+            rest = [name for name in chosen if name in rest]
+        else:
+            rest = [rest[k] for k in rng.permutation(len(rest))]
+        return list(fixed) + rest + ([self.target_] if target_last else []), fixed
 
     def _plan(self, fixed, rng):
         """The operations that write one row, its fixed texts and its label's uniform."""
@@ -780,25 +831,29 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
         scores : ndarray of shape (n_rows,)
             Log-likelihood of each row (greater is better).
         """
-        from ._decoding import value_log_probs
-
         table = self._check_scoring_table(X, y)[self.modelled_columns_]
         cells = self.codec_.cells(self.bins_.encode(table))
-        sequences, choices, floors = [], [], np.zeros(len(table))
-        for i in range(len(table)):
-            sequence, row_choices, floors[i] = self._scored_row(
-                {name: cells[name][i] for name in self.codec_.columns})
-            sequences.append(sequence)
-            choices.append(row_choices)
-        totals = value_log_probs(self.model_, sequences, choices, self.sample_batch_size,
-                                 self.device_)
+        totals, floors = self._log_likelihoods(cells, range(len(table)), self.codec_.columns)
         return np.asarray(totals + floors * math.log(_FLOOR) + self.bins_.log_density(table),
                           dtype=float)
 
-    def _scored_row(self, row_texts):
-        """Token ids of a row in table order, its scored choices and its unwritable values."""
+    def _log_likelihoods(self, cells, rows, columns):
+        """Log-probability of the values of each of ``rows`` of ``cells`` written in the
+        order of ``columns`` (see :meth:`score_samples`), and how many of its values the
+        model cannot write."""
+        from ._decoding import value_log_probs
+
+        sequences, choices, floors = zip(*(
+            self._scored_row({name: cells[name][i] for name in self.codec_.columns}, columns)
+            for i in rows))
+        totals = value_log_probs(self.model_, list(sequences), list(choices),
+                                 self.sample_batch_size, self.device_)
+        return totals, np.asarray(floors)
+
+    def _scored_row(self, row_texts, columns):
+        """Token ids of a row written in the order of ``columns``, its scored choices and
+        its unwritable values."""
         layout = self.layout_
-        columns = self.codec_.columns
         sequence, choices, n_floors = [layout.bos_id], [], 0
         for k, name in enumerate(columns):
             sequence += layout.name_ids[name][k > 0]

@@ -2,6 +2,7 @@
 continued training, pretrained models loaded by path, LoRA and persistence."""
 
 import io
+import itertools
 import logging
 
 import joblib
@@ -141,13 +142,50 @@ def test_label_generated_with_the_row_also_learns(relation_model):
 
 def test_feature_conditional_starts_use_the_real_marginal():
     table = pd.DataFrame({"a": ["x"] * 95 + ["y"] * 5, "b": np.arange(100) % 7})
-    fitted = PredLLMSynthesizer(**TINY, random_state=0).fit(table)
+    fitted = PredLLMSynthesizer(**TINY, n_sampling_orders=None, random_state=0).fit(table)
+    assert fitted.sampling_orders_ is None
     texts, cumulative = fitted.start_values_["a"]
     assert texts == ["x", "y"] and np.allclose(cumulative, [0.95, 1.0])
     rng = np.random.RandomState(0)
     starts = [fitted._order({}, rng)[1] for _ in range(2000)]
     firsts = [start.get("a") for start in starts if "a" in start]
     assert 800 < len(firsts) < 1200 and abs(np.mean(np.asarray(firsts) == "y") - 0.05) < 0.025
+
+
+def test_rows_are_sampled_in_the_orders_that_make_the_held_out_rows_likeliest():
+    table = _relation_table(120)
+    fitted = PredLLMSynthesizer(**{**TINY, "epochs": 3}, early_stopping=False,
+                                n_sampling_orders=2, random_state=0).fit(table)
+    chosen = fitted.sampling_orders_
+    assert len({tuple(order) for order in chosen}) == 2
+    assert all(sorted(order) == sorted(table.columns) for order in chosen)
+    cells = fitted.codec_.cells(fitted.bins_.encode(table))
+    totals = {order: fitted._log_likelihoods(cells, range(len(table)), list(order))[0].sum()
+              for order in itertools.permutations(table.columns)}
+    assert len(set(totals.values())) == 6
+    ranked = sorted(totals.values(), reverse=True)
+    assert [totals[tuple(order)] for order in chosen] == ranked[:2]
+    rng = np.random.RandomState(0)
+    drawn = [fitted._order({}, rng) for _ in range(200)]
+    assert all(list(starts) == order[:1] and order in chosen for order, starts in drawn)
+    assert 70 < sum(order == chosen[0] for order, _ in drawn) < 130
+    fixed = chosen[0][-1]
+    order, starts = fitted._order({fixed: "x"}, rng)
+    assert list(starts) == [fixed] and order[0] == fixed
+    assert order[1:] in ([name for name in other if name != fixed] for other in chosen)
+
+
+def test_the_likeliest_orders_keep_the_target_last_and_can_be_turned_off():
+    table = _relation_table(40)
+    X, y = table.drop(columns="kind"), table["kind"]
+    fitted = PredLLMSynthesizer(**TINY, random_state=0).fit(X, y)
+    assert len(fitted.sampling_orders_) == 2  # the two orders of the features
+    assert all(order[-1] == "kind" for order in fitted.sampling_orders_)
+    for params in ({"n_sampling_orders": None}, {"permutation": "none"}):
+        assert PredLLMSynthesizer(**TINY, **params, random_state=0).fit(
+            X, y).sampling_orders_ is None
+    assert PredLLMSynthesizer(**TINY, random_state=0).partial_fit(
+        table).sampling_orders_ is None
 
 
 def test_score_is_a_normalised_log_probability():
@@ -248,6 +286,7 @@ def test_numeric_target_is_generated_after_the_features_as_a_number():
     ({"model_config": {"n_layer": 1}, "model_name_or_path": "x"}, ValueError, ["model_config"]),
     ({"permutation": "some"}, ValueError, ["permutation"]),
     ({"n_bins": 1}, ValueError, ["n_bins"]),
+    ({"n_sampling_orders": 17}, ValueError, ["n_sampling_orders"]),
     ({"label_query": "max"}, ValueError, ["label_query"]),
     ({"device": "cuda:7"}, ValueError, ["cuda:7"]),
 ])
