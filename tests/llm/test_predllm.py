@@ -142,8 +142,8 @@ def test_label_generated_with_the_row_also_learns(relation_model):
 
 def test_feature_conditional_starts_use_the_real_marginal():
     table = pd.DataFrame({"a": ["x"] * 95 + ["y"] * 5, "b": np.arange(100) % 7})
-    fitted = PredLLMSynthesizer(**TINY, n_sampling_orders=None, random_state=0).fit(table)
-    assert fitted.sampling_orders_ is None
+    fitted = PredLLMSynthesizer(**TINY, random_state=0).fit(table)
+    assert fitted.sampling_orders_ is None  # the default: a new random order per row
     texts, cumulative = fitted.start_values_["a"]
     assert texts == ["x", "y"] and np.allclose(cumulative, [0.95, 1.0])
     rng = np.random.RandomState(0)
@@ -175,16 +175,16 @@ def test_rows_are_sampled_in_the_orders_that_make_the_held_out_rows_likeliest():
     assert order[1:] in ([name for name in other if name != fixed] for other in chosen)
 
 
-def test_the_likeliest_orders_keep_the_target_last_and_can_be_turned_off():
+def test_the_likeliest_orders_keep_the_target_last_and_need_a_fit():
     table = _relation_table(40)
     X, y = table.drop(columns="kind"), table["kind"]
-    fitted = PredLLMSynthesizer(**TINY, random_state=0).fit(X, y)
+    fitted = PredLLMSynthesizer(**TINY, n_sampling_orders=4, random_state=0).fit(X, y)
     assert len(fitted.sampling_orders_) == 2  # the two orders of the features
     assert all(order[-1] == "kind" for order in fitted.sampling_orders_)
-    for params in ({"n_sampling_orders": None}, {"permutation": "none"}):
+    for params in ({"n_sampling_orders": 4, "permutation": "none"}, {}):
         assert PredLLMSynthesizer(**TINY, **params, random_state=0).fit(
             X, y).sampling_orders_ is None
-    assert PredLLMSynthesizer(**TINY, random_state=0).partial_fit(
+    assert PredLLMSynthesizer(**TINY, n_sampling_orders=4, random_state=0).partial_fit(
         table).sampling_orders_ is None
 
 
