@@ -151,8 +151,9 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
         from every row given and keeps the training rows in the fitted model; setting it to
         False after fitting turns the redraws off.
     sampling : {"feature_conditional", "plain"}, default="feature_conditional"
-        How a row starts: with its first feature (see ``n_sampling_orders``) set to a value
-        drawn from its real marginal (Pred-LLM), or from the start token alone.
+        How a row starts: with one feature (chosen at random, or the first of the row's
+        order with ``n_sampling_orders``) set to a value drawn from its real marginal
+        (Pred-LLM), or from the start token alone.
     n_sampling_orders : int or None, default=None
         Column orders of the sampled rows. None: a new random order per row (GReaT,
         Pred-LLM). An int: each row is written in one of the ``n_sampling_orders`` orders
@@ -743,8 +744,10 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
         free = [name for name in chosen or self.features_
                 if name in self.features_ and name not in fixed]
         if self.sampling == "feature_conditional" and not fixed and free:
-            start = (columns[0] if self.permutation == "none"
-                     else free[0] if chosen else free[rng.randint(len(free))])
+            if self.permutation == "none":
+                start = columns[0]
+            else:
+                start = free[0] if chosen else free[rng.randint(len(free))]
             texts, cumulative = self.start_values_[start]
             fixed[start] = texts[min(np.searchsorted(cumulative, rng.uniform(), side="right"),
                                      len(texts) - 1)]
