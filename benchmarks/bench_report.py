@@ -15,6 +15,7 @@ import argparse
 import json
 import math
 import re
+import statistics
 from pathlib import Path
 
 #: Metrics shown in the tables, in order: (summary name, column header).
@@ -129,9 +130,11 @@ def _row(result, tstr, n_columns):
 
 
 def _number(value, style="{:.3f}"):
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    return style.format(value)
+    return "–" if _missing(value) else style.format(value)
+
+
+def _missing(value):
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def render_seeds(runs, name):
@@ -159,18 +162,15 @@ def render_seeds(runs, name):
 
 def _value(result, key):
     value = result[key] if key in result else result["metrics"].get(key)
-    return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
+    return None if _missing(value) else value
 
 
 def _mean_and_deviation(values, decimals):
     values = [value for value in values if value is not None]
     if not values:
         return "–"
-    mean = sum(values) / len(values)
-    if len(values) == 1:
-        return f"{mean:.{decimals}f}"
-    deviation = math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
-    return f"{mean:.{decimals}f} ± {deviation:.{decimals}f}"
+    mean = f"{statistics.mean(values):.{decimals}f}"
+    return mean if len(values) == 1 else f"{mean} ± {statistics.stdev(values):.{decimals}f}"
 
 
 def write_section(path, name, text, title="# Benchmarks"):

@@ -688,10 +688,10 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
         if self.n_sampling_orders is None or self.permutation == "none":
             return None
         rng = np.random.RandomState(seed)
-        rows = rng.choice(rows, min(len(rows), _ORDER_ROWS), replace=False)
+        rows = _rows(cells, rng.choice(rows, min(len(rows), _ORDER_ROWS), replace=False))
         candidates = [list(order) for order in dict.fromkeys(
             tuple(order) for order in self._training_orders(_CANDIDATE_ORDERS, rng))]
-        totals = [self._log_likelihoods(cells, rows, order)[0].sum() for order in candidates]
+        totals = [self._log_likelihoods(rows, order)[0].sum() for order in candidates]
         return [candidates[k] for k in np.argsort(totals)[::-1][:self.n_sampling_orders]]
 
     # -- sampling --------------------------------------------------------------------------
@@ -837,19 +837,20 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
         """
         table = self._check_scoring_table(X, y)[self.modelled_columns_]
         cells = self.codec_.cells(self.bins_.encode(table))
-        totals, floors = self._log_likelihoods(cells, range(len(table)), self.codec_.columns)
+        totals, floors = self._log_likelihoods(cells, self.codec_.columns)
         return np.asarray(totals + floors * math.log(_FLOOR) + self.bins_.log_density(table),
                           dtype=float)
 
-    def _log_likelihoods(self, cells, rows, columns):
-        """Log-probability of the values of each of ``rows`` of ``cells`` written in the
-        order of ``columns`` (see :meth:`score_samples`), and how many of its values the
-        model cannot write."""
+    def _log_likelihoods(self, cells, columns):
+        """Log-probability of the values of each row of ``cells`` written in the order of
+        ``columns`` (see :meth:`score_samples`), and how many of its values the model cannot
+        write."""
         from ._decoding import value_log_probs
 
+        n_rows = len(cells[self.codec_.columns[0]])
         sequences, choices, floors = zip(*(
             self._scored_row({name: cells[name][i] for name in self.codec_.columns}, columns)
-            for i in rows))
+            for i in range(n_rows)))
         totals = value_log_probs(self.model_, list(sequences), list(choices),
                                  self.sample_batch_size, self.device_)
         return totals, np.asarray(floors)
