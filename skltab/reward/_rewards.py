@@ -403,7 +403,8 @@ class UtilityReward(Reward):
     ----------
     target : str or None, default=None
         The target column. None takes the last column of the real rows, where the target of
-        a synthesizer fitted with ``y`` is.
+        a synthesizer fitted with ``y`` is; :class:`RewardTunedSynthesizer` gives it the
+        synthesizer's target.
 
     Attributes
     ----------

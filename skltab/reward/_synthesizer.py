@@ -14,7 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..base import SynthesizerMixin, _table_from_input
 from ..utils._random import draw_seed
-from ._rewards import RealismReward, combine_rewards
+from ._rewards import CombinedReward, RealismReward, UtilityReward, combine_rewards
 
 __all__ = ["RewardTunedSynthesizer"]
 
@@ -79,7 +79,9 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
         ``"utility"``, ``"privacy"``), a :class:`~skltab.reward.Reward`, a callable
         ``f(rows, real) -> array`` (greater is better), a list of those, a list of
         ``(reward, weight)`` pairs or a dict ``{reward: weight}``; rewards are combined by
-        the weighted mean of their ranks (:func:`~skltab.reward.combine_rewards`). None is
+        the weighted mean of their ranks (:func:`~skltab.reward.combine_rewards`). A
+        :class:`~skltab.reward.UtilityReward` without a ``target`` predicts the
+        synthesizer's target (``fit``'s ``y``); without one, ``fit`` raises. None is
         realism, one-sided (``RealismReward(form="one_sided")``: the discriminator's
         probability that the row is real, which favours the regions the model under-covers),
         and the privacy penalty, with equal weights.
@@ -258,7 +260,8 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
             The fitted meta-estimator.
         """
         self._validate_params()
-        real, _ = _table_from_input(X, y)
+        real, input_format = _table_from_input(X, y)
+        rewards = self._combined_rewards(self._target(input_format))
         rng = check_random_state(self.random_state)
         train, held_out = self._split(len(real), rng)
         self.synthesizer_ = self._base_synthesizer(_take(X, train), _take(y, train), rng)
@@ -268,29 +271,48 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
         if hasattr(self.synthesizer_, "feature_names_in_"):
             self.feature_names_in_ = self.synthesizer_.feature_names_in_
         train_rows = real.iloc[train].reset_index(drop=True)
-        self.rewards_ = self._combined_rewards().fit(train_rows, self.metadata_)
+        self.rewards_ = rewards.fit(train_rows, self.metadata_)
         judge = _HeldOutJudge(real.iloc[held_out].reset_index(drop=True), _take(X, held_out),
                               _take(y, held_out), self.metadata_, draw_seed(rng))
         self._run_rounds(train_rows, judge, rng)
         if self.refit:
-            self._refit(X, y, real, rng)
+            self._refit(X, y, real, rewards, rng)
         return self
 
-    def _refit(self, X, y, real, rng):
+    def _refit(self, X, y, real, rewards, rng):
         """Fit the synthesizer on every row and tune it for ``best_round_`` rounds."""
         model = self._base_synthesizer(X, y, rng)
         self.reference_ = copy.deepcopy(model)
         self.metadata_ = model.metadata_
-        self.rewards_ = self._combined_rewards().fit(real, self.metadata_)
+        self.rewards_ = rewards.fit(real, self.metadata_)
         for _ in range(self.best_round_):
             self._train_round(model, real, rng)
         self.synthesizer_ = model
 
-    def _combined_rewards(self):
-        """The rewards to fit: ``rewards``, or one-sided realism and privacy when None."""
+    def _target(self, input_format):
+        """The synthesizer's target: the prefit one's, or the name of ``fit``'s ``y``."""
+        if self.prefit:
+            check_is_fitted(self.synthesizer, msg="prefit=True needs a fitted synthesizer; "
+                            "%(name)s is not fitted.")
+            return self.synthesizer.input_format_.target
+        return input_format.target
+
+    def _combined_rewards(self, target):
+        """The rewards to fit (unfitted): ``rewards``, or one-sided realism and privacy
+        when None; a :class:`UtilityReward` without a target gets the synthesizer's."""
         if self.rewards is None:
             return combine_rewards([(RealismReward(form="one_sided"), 1.0), ("privacy", 1.0)])
-        return combine_rewards(self.rewards)
+        parts = []
+        for name, reward, weight in combine_rewards(self.rewards).rewards:
+            if isinstance(reward, UtilityReward) and reward.target is None:
+                if target is None:
+                    raise ValueError(
+                        f"The reward {name!r} (UtilityReward) needs a target: fit "
+                        f"RewardTunedSynthesizer with y (or a prefit synthesizer fitted with "
+                        f"y), or name the column with UtilityReward(target=...).")
+                reward = clone(reward).set_params(target=target)
+            parts.append((name, reward, weight))
+        return CombinedReward(parts)
 
     def _split(self, n_rows, rng):
         """Indices of the training rows and of the held-out rows (at least
@@ -307,8 +329,6 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
     def _base_synthesizer(self, X, y, rng):
         """The synthesizer to tune: a copy of the fitted one, or a clone fitted on ``X``."""
         if self.prefit:
-            check_is_fitted(self.synthesizer, msg="prefit=True needs a fitted synthesizer; "
-                            "%(name)s is not fitted.")
             return copy.deepcopy(self.synthesizer)
         if self.synthesizer is None:
             from ..diffusion import MaskedDiffusionSynthesizer

@@ -8,7 +8,7 @@ pytest.importorskip("torch")
 
 from skltab import IndependentSynthesizer  # noqa: E402
 from skltab.diffusion import MaskedDiffusionSynthesizer  # noqa: E402
-from skltab.reward import RewardTunedSynthesizer  # noqa: E402
+from skltab.reward import RewardTunedSynthesizer, UtilityReward  # noqa: E402
 from skltab.reward._synthesizer import _improves  # noqa: E402
 
 TINY = {"hidden_dim": 32, "n_layers": 1, "embedding_dim": 4, "n_heads": 1, "epochs": 20,
@@ -183,3 +183,24 @@ def test_sampling_and_scoring_go_to_the_tuned_synthesizer():
     assert (fixed["c"] == "hi").all()
     chunks = list(tuned.iter_samples(30, chunk_size=12, random_state=2))
     pd.testing.assert_frame_equal(pd.concat(chunks), tuned.sample(30, random_state=2))
+
+
+def test_the_utility_reward_predicts_the_synthesizers_target():
+    real = _table()
+    X, y = real[["c", "y"]], real["x"]  # the target is not the table's last column
+    tuned = _tuned(rewards=["utility"], n_rounds=1).fit(X, y)
+    (name, utility, _), = tuned.rewards_.rewards_
+    assert name == "utility" and utility.target_ == "x" and utility.task_ == "regression"
+    # a target named by the user is kept
+    named = _tuned(rewards=[UtilityReward(target="c")], n_rounds=1).fit(real)
+    assert named.rewards_.rewards_[0][1].target_ == "c"
+
+
+def test_the_utility_reward_without_a_target_is_refused_before_fitting():
+    tuned = _tuned(rewards={"realism": 1, "utility": 2})
+    with pytest.raises(ValueError, match="'utility' .*needs a target: fit .* with y"):
+        tuned.fit(_table())
+    assert not hasattr(tuned, "synthesizer_")
+    fitted = MaskedDiffusionSynthesizer(**TINY, random_state=0).fit(_table())
+    with pytest.raises(ValueError, match="needs a target"):
+        RewardTunedSynthesizer(fitted, rewards="utility", prefit=True).fit(_table())
