@@ -6,6 +6,7 @@ from numbers import Integral, Real
 import numpy as np
 import pandas as pd
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
 
 from ..base import BaseSynthesizer, IncrementalMixin
 from .._nn._early_stopping import EarlyStopping, split_rows
@@ -392,10 +393,98 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
         self._build(table)
 
     def _partial_fit(self, table, weights):
+        cells = self._checked_cells(table)
+        self._train(cells, weights, 1, Schedule("constant"), draw_seed(self.random_state_))
+
+    def _checked_cells(self, table):
+        """The cells (escaped texts) of rows of the fitted columns, each value checked."""
         self.bins_.check(table)
         cells = self.codec_.cells(self.bins_.encode(table))
         self._check_values(cells)
-        self._train(cells, weights, 1, Schedule("constant"), draw_seed(self.random_state_))
+        return cells
+
+    def partial_fit_preference(self, X_chosen, X_rejected, y_chosen=None, y_rejected=None, *,
+                               reference, beta=0.1):
+        """Train one epoch on pairs of rows, the first row of each pair preferred to the
+        second, against a frozen reference (direct preference optimization, DPO).
+
+        Row ``i`` of ``X_chosen`` and row ``i`` of ``X_rejected`` form a pair; both are
+        written in one column order drawn as training orders are. The loss of a pair is
+        ``-log sigmoid(beta * (rho(chosen) - rho(rejected)))``, where ``rho(row) = log
+        p(row) - log p_ref(row)`` is the log-ratio of the row's probability (its token
+        sequence's, names included) under this model and under ``reference``: the model
+        learns to raise the chosen rows against the rejected ones, by how much it departs
+        from the reference. Each call is one pass over the pairs at the constant
+        ``learning_rate``, continuing the optimizer's state; the history grows by one epoch
+        (with the pairs' mean ``margin`` of log-ratios and ``preference_accuracy``, the
+        share of pairs whose chosen row has the higher log-ratio).
+        :class:`~skltab.reward.RewardTunedSynthesizer` calls it with
+        ``refinement="preference"``.
+
+        Parameters
+        ----------
+        X_chosen : DataFrame or array-like of shape (n_pairs, n_features)
+            The preferred row of each pair, with the fitted columns.
+        X_rejected : DataFrame or array-like of shape (n_pairs, n_features)
+            The other row of each pair.
+        y_chosen, y_rejected : array-like of shape (n_pairs,), default=None
+            Their targets, if the synthesizer was fitted with one.
+        reference : PredLLMSynthesizer
+            The frozen model the log-ratios are taken against, usually a copy of this one
+            before preference training; it must write rows with the same tokens (the same
+            columns and vocabulary). It is not changed.
+        beta : float, default=0.1
+            Inverse temperature of the log-ratios (positive): the higher, the more a
+            departure from the reference counts, the less the model needs to depart.
+
+        Returns
+        -------
+        self : object
+            The synthesizer.
+        """
+        from ._preference import PreferenceTask, reference_log_likelihoods
+
+        check_is_fitted(self)
+        self._validate_params()
+        if isinstance(beta, bool) or not isinstance(beta, Real) or not 0 < beta < math.inf:
+            raise ValueError(f"beta must be a positive finite number; got {beta!r}.")
+        self._check_reference(reference)
+        chosen, rejected = (
+            self._checked_cells(self._check_scoring_table(X, y)[self.modelled_columns_])
+            for X, y in ((X_chosen, y_chosen), (X_rejected, y_rejected)))
+        n_pairs = len(chosen[self.codec_.columns[0]])
+        if len(rejected[self.codec_.columns[0]]) != n_pairs:
+            raise ValueError(f"X_chosen and X_rejected must hold one row of each pair; got "
+                             f"{n_pairs} and {len(rejected[self.codec_.columns[0]])} rows.")
+        seed = draw_seed(self.random_state_)
+        rng = np.random.RandomState(seed)
+        orders = self._training_orders(n_pairs, rng)
+        chosen, rejected = (self._sequences(cells, orders) for cells in (chosen, rejected))
+        reference_log_probs = reference_log_likelihoods(
+            reference.model_, chosen, rejected, reference.sample_batch_size,
+            reference.layout_.eos_id, reference.device_)
+        task = PreferenceTask(chosen, rejected, reference_log_probs, beta, rng,
+                              self.layout_.eos_id, self.device_)
+        self._run(task, np.ones(n_pairs), 1, Schedule("constant"), seed)
+        return self
+
+    def _check_reference(self, reference):
+        """Raise unless ``reference`` is a fitted PredLLMSynthesizer writing rows with this
+        model's tokens."""
+        if not isinstance(reference, PredLLMSynthesizer):
+            raise TypeError(f"reference must be a fitted PredLLMSynthesizer; got "
+                            f"{type(reference).__name__}.")
+        check_is_fitted(reference, msg="reference must be fitted; %(name)s is not.")
+        if (reference.codec_.columns != self.codec_.columns
+                or reference.tokenizer_.get_vocab() != self.tokenizer_.get_vocab()):
+            raise ValueError("reference must write rows with the same columns and vocabulary "
+                             "as this synthesizer (a copy of it before preference training).")
+
+    def _sequences(self, cells, orders):
+        """Token ids (and unit weights) of each row of ``cells`` written in its order."""
+        value_ids = self._value_ids(cells)
+        return [self.layout_.row_ids({name: value_ids[name][i] for name in order}, order)
+                for i, order in enumerate(orders)]
 
     def _build(self, table):
         """Learn the bins, the codec, the tokenizer, the starts and the privacy guard, build
@@ -611,18 +700,9 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
         """Train ``model_`` on the rows of ``cells`` (escaped texts) of weights ``weights``
         (mean 1) for ``epochs`` epochs with the learning rate of ``schedule``; early
         stopping, if any, is among ``callbacks``."""
-        import torch
-
-        from .._nn._callbacks import ProgressReport
-        from .._nn._loop import LoopSettings, TrainingLoop
-        from .._nn._optimizer import continued_adamw
-        from ._model import add_lora, merge_lora
         from ._training import LanguageModelTask
 
-        value_ids = {
-            name: self.layout_.column_ids(self.codec_.codecs[name].kind, cells[name])
-            for name in self.codec_.columns
-        }
+        value_ids = self._value_ids(cells)
         emphasis = self._emphasis()
 
         def make_sequences(rng):
@@ -630,6 +710,25 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
             return [self.layout_.row_ids({name: value_ids[name][i] for name in order}, order,
                                          emphasis)
                     for i, order in enumerate(orders)]
+
+        task = LanguageModelTask(make_sequences, np.random.RandomState(seed),
+                                 self.layout_.eos_id, self.device_)
+        self._run(task, weights, epochs, schedule, seed, callbacks)
+
+    def _value_ids(self, cells):
+        """Token ids of every value of ``cells``, by column."""
+        return {name: self.layout_.column_ids(self.codec_.codecs[name].kind, cells[name])
+                for name in self.codec_.columns}
+
+    def _run(self, task, weights, epochs, schedule, seed, callbacks=()):
+        """Run the training loop of ``task`` on items of weights ``weights`` (adding LoRA
+        adapters first if asked, merging them after if asked) and record its history."""
+        import torch
+
+        from .._nn._callbacks import ProgressReport
+        from .._nn._loop import LoopSettings, TrainingLoop
+        from .._nn._optimizer import continued_adamw
+        from ._model import add_lora, merge_lora
 
         if self.lora_r is not None and not _is_peft(self.model_):
             self.model_ = add_lora(self.model_, self.lora_r, self.lora_alpha,
@@ -639,8 +738,6 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
             self.weight_decay, self.optimizer_)
         settings = LoopSettings(epochs, self.batch_size, self._learning_rate(), schedule,
                                 _MAX_GRAD_NORM, self.gradient_accumulation_steps)
-        task = LanguageModelTask(make_sequences, np.random.RandomState(seed),
-                                 self.layout_.eos_id, self.device_)
         callbacks = [*callbacks, ProgressReport(self.verbose, "PredLLMSynthesizer.fit")]
         loop = TrainingLoop(self.model_, self.optimizer_, task, callbacks)
         with seeded_torch(seed):

@@ -63,6 +63,21 @@ def validation_loss(model, sequences, weights, batch_size, pad_id, device):
 def row_cross_entropies(model, sequences, pad_id, device):
     """Each sequence's mean token cross-entropy weighted by its token weights, and the
     number of tokens predicted."""
+    losses, token_weights, n_tokens = _token_losses(model, sequences, pad_id, device)
+    return (losses * token_weights).sum(1) / token_weights.sum(1), n_tokens
+
+
+def row_log_likelihoods(model, sequences, pad_id, device):
+    """Each sequence's log-probability under ``model``: the sum of its tokens'
+    log-probabilities (the start token's excepted), weighted by its token weights."""
+    losses, token_weights, _ = _token_losses(model, sequences, pad_id, device)
+    return -(losses * token_weights).sum(1)
+
+
+def _token_losses(model, sequences, pad_id, device):
+    """Cross-entropy of each predicted token of ``sequences`` (a list of ``(ids,
+    token_weights)``, padded), the token weights (0 on padding) and the number of tokens
+    predicted."""
     width = max(len(ids) for ids, _ in sequences)
     ids = torch.full((len(sequences), width), pad_id, dtype=torch.long)
     mask = torch.zeros((len(sequences), width), dtype=torch.long)
@@ -78,4 +93,4 @@ def row_cross_entropies(model, sequences, pad_id, device):
     losses = torch.nn.functional.cross_entropy(
         logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), reduction="none"
     ).view(targets.shape)
-    return (losses * token_weights).sum(1) / token_weights.sum(1), int(mask[:, 1:].sum())
+    return losses, token_weights, int(mask[:, 1:].sum())

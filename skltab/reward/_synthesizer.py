@@ -101,7 +101,20 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
         Real training rows added to each round's training rows, as a share of the pool (each
         of weight 1), so that post-training does not drift from the data.
     epochs_per_round : int, default=1
-        Calls of ``partial_fit`` (epochs over the weighted rows) per round.
+        Calls of ``partial_fit`` (epochs over the weighted rows) per round, or with
+        ``refinement="preference"`` of ``partial_fit_preference`` (epochs over the pairs).
+    refinement : {"weighted", "preference"}, default="weighted"
+        How a round trains on its scored pool. ``"weighted"``: reward-weighted refinement,
+        ``partial_fit`` on the pool's rows weighted by their rewards (``temperature``,
+        ``max_weight``) with the anchor rows. ``"preference"``: the pool's rows sorted by
+        reward, the best paired with the worst, the second best with the second worst and
+        so on (TabGRAA's pairing), and ``partial_fit_preference`` (DPO against
+        ``reference_``, ``beta``) on the pairs, then ``partial_fit`` on the anchor rows;
+        for a synthesizer with that method, such as
+        :class:`~skltab.llm.PredLLMSynthesizer`.
+    beta : float, default=0.1
+        With ``refinement="preference"``, the inverse temperature of the log-ratios to the
+        reference (see :meth:`~skltab.llm.PredLLMSynthesizer.partial_fit_preference`).
     validation_fraction : float, default=0.2
         Share of the real rows held out for the collapse guard (never trained on, never
         seen by a reward).
@@ -198,6 +211,8 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
         "max_weight": [Interval(Real, 1, None, closed="left")],
         "anchor_share": [Interval(Real, 0, None, closed="left")],
         "epochs_per_round": [Interval(Integral, 1, None, closed="left")],
+        "refinement": [StrOptions({"weighted", "preference"})],
+        "beta": [Interval(Real, 0, None, closed="neither")],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "collapse_guard": ["boolean"],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
@@ -218,6 +233,8 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
         max_weight=5.0,
         anchor_share=0.5,
         epochs_per_round=1,
+        refinement="weighted",
+        beta=0.1,
         validation_fraction=0.2,
         collapse_guard=True,
         n_iter_no_change=3,
@@ -234,6 +251,8 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
         self.max_weight = max_weight
         self.anchor_share = anchor_share
         self.epochs_per_round = epochs_per_round
+        self.refinement = refinement
+        self.beta = beta
         self.validation_fraction = validation_fraction
         self.collapse_guard = collapse_guard
         self.n_iter_no_change = n_iter_no_change
@@ -261,6 +280,7 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
         """
         self._validate_params()
         real, input_format = _table_from_input(X, y)
+        self._check_refinement()
         rewards = self._combined_rewards(self._target(input_format))
         rng = check_random_state(self.random_state)
         train, held_out = self._split(len(real), rng)
@@ -288,6 +308,22 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
         for _ in range(self.best_round_):
             self._train_round(model, real, rng)
         self.synthesizer_ = model
+
+    def _given_synthesizer(self):
+        """``synthesizer``, or the default MaskedDiffusionSynthesizer when None."""
+        if self.synthesizer is not None:
+            return self.synthesizer
+        from ..diffusion import MaskedDiffusionSynthesizer
+
+        return MaskedDiffusionSynthesizer()
+
+    def _check_refinement(self):
+        synthesizer = self._given_synthesizer()
+        if (self.refinement == "preference"
+                and not hasattr(synthesizer, "partial_fit_preference")):
+            raise ValueError(f"refinement='preference' needs a synthesizer with "
+                             f"partial_fit_preference, such as PredLLMSynthesizer; "
+                             f"{type(synthesizer).__name__} has none.")
 
     def _target(self, input_format):
         """The synthesizer's target: the prefit one's, or the name of ``fit``'s ``y``."""
@@ -330,12 +366,7 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
         """The synthesizer to tune: a copy of the fitted one, or a clone fitted on ``X``."""
         if self.prefit:
             return copy.deepcopy(self.synthesizer)
-        if self.synthesizer is None:
-            from ..diffusion import MaskedDiffusionSynthesizer
-
-            synthesizer = MaskedDiffusionSynthesizer()
-        else:
-            synthesizer = clone(self.synthesizer)
+        synthesizer = clone(self._given_synthesizer())
         if "random_state" in synthesizer.get_params():
             synthesizer.set_params(random_state=draw_seed(rng))
         return synthesizer.fit(X, y)
@@ -365,20 +396,36 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
         self.synthesizer_ = best_model
 
     def _train_round(self, model, train, rng):
-        """Sample a pool, score it, train on it (weighted) with the anchor rows; return the
-        pool's mean score of each reward."""
+        """Sample a pool, score it, train on it with the anchor rows (see ``refinement``);
+        return the pool's mean score of each reward."""
         pool = _table_from_output(model.sample(self._pool_size(len(train)),
                                                random_state=draw_seed(rng)))
         parts = self.rewards_.score_parts(pool)
         rewards = self.rewards_.combine(parts)
         n_anchor = round(self.anchor_share * len(pool))
-        anchor = rng.choice(len(train), n_anchor, replace=n_anchor > len(train))
-        rows = pd.concat([pool, train.iloc[anchor]], ignore_index=True)
-        weights = np.concatenate([self._weights(rewards), np.ones(n_anchor)])
-        X, y = _split_target(rows, model.input_format_.target)
-        for _ in range(self.epochs_per_round):
-            model.partial_fit(X, y, sample_weight=weights)
+        anchor = train.iloc[rng.choice(len(train), n_anchor, replace=n_anchor > len(train))]
+        if self.refinement == "preference":
+            self._train_preferences(model, pool, rewards, anchor)
+        else:
+            rows = pd.concat([pool, anchor], ignore_index=True)
+            weights = np.concatenate([self._weights(rewards), np.ones(n_anchor)])
+            X, y = _split_target(rows, model.input_format_.target)
+            for _ in range(self.epochs_per_round):
+                model.partial_fit(X, y, sample_weight=weights)
         return {f"reward_{name}": float(np.mean(values)) for name, values in parts.items()}
+
+    def _train_preferences(self, model, pool, rewards, anchor):
+        """DPO on the pool's i-th best row against its i-th worst, then the anchor rows."""
+        target = model.input_format_.target
+        ranked = pool.iloc[np.argsort(-rewards, kind="stable")].reset_index(drop=True)
+        n_pairs = len(ranked) // 2
+        (X_chosen, y_chosen), (X_rejected, y_rejected) = (
+            _split_target(rows.iloc[:n_pairs], target) for rows in (ranked, ranked[::-1]))
+        for _ in range(self.epochs_per_round):
+            model.partial_fit_preference(X_chosen, X_rejected, y_chosen, y_rejected,
+                                         reference=self.reference_, beta=self.beta)
+        if len(anchor):
+            model.partial_fit(*_split_target(anchor, target))
 
     def _pool_size(self, n_train):
         return max(n_train, _MIN_POOL) if self.pool_size == "auto" else self.pool_size

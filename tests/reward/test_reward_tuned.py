@@ -204,3 +204,43 @@ def test_the_utility_reward_without_a_target_is_refused_before_fitting():
     fitted = MaskedDiffusionSynthesizer(**TINY, random_state=0).fit(_table())
     with pytest.raises(ValueError, match="needs a target"):
         RewardTunedSynthesizer(fitted, rewards="utility", prefit=True).fit(_table())
+
+
+def _favours_hi(rows, real):
+    return (rows["c"] == "hi").to_numpy(dtype=float)
+
+
+def test_preference_refinement_trains_pairs_against_the_reference():
+    pytest.importorskip("transformers")
+    from skltab.llm import PredLLMSynthesizer
+
+    real = _table()
+    base = PredLLMSynthesizer(model_config={"n_layer": 1, "n_embd": 32, "n_head": 2,
+                                            "vocab_size": 300, "dropout": 0.0},
+                              epochs=10, batch_size=32)
+    params = {"rewards": _favours_hi, "refinement": "preference", "n_rounds": 2,
+              "collapse_guard": False, "refit": False, "random_state": 0}
+    tuned = RewardTunedSynthesizer(base, anchor_share=0.0, **params).fit(real)
+    new_epochs = tuned.synthesizer_.history_[tuned.reference_.n_iter_:]
+    # each round is one DPO epoch on pairs, best against worst: the chosen rows are "hi"
+    assert len(new_epochs) == 2
+    assert all(r["preference_accuracy"] > 0.5 for r in new_epochs)
+
+    def share_hi(model):
+        return np.mean(model.sample(1000, random_state=0)["c"] == "hi")
+
+    assert share_hi(tuned) > share_hi(tuned.reference_) + 0.1
+    anchored = RewardTunedSynthesizer(base, anchor_share=0.5, **params).fit(real)
+    # and the anchor rows train one more epoch a round
+    assert anchored.synthesizer_.n_iter_ == anchored.reference_.n_iter_ + 4
+    assert "preference_accuracy" not in anchored.synthesizer_.history_[-1]
+
+
+def test_preference_refinement_needs_a_synthesizer_that_trains_on_pairs():
+    tuned = _tuned(refinement="preference")
+    with pytest.raises(ValueError, match="refinement='preference' needs .*"
+                                         "MaskedDiffusionSynthesizer has none"):
+        tuned.fit(_table())
+    assert not hasattr(tuned, "synthesizer_")
+    with pytest.raises(ValueError, match="MaskedDiffusionSynthesizer has none"):
+        RewardTunedSynthesizer(refinement="preference").fit(_table())
