@@ -115,6 +115,12 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
     beta : float, default=0.1
         With ``refinement="preference"``, the inverse temperature of the log-ratios to the
         reference (see :meth:`~skltab.llm.PredLLMSynthesizer.partial_fit_preference`).
+    learning_rate : float or None, default=None
+        Learning rate of post-training: set as the ``learning_rate`` of the synthesizer
+        tuned in the rounds (``partial_fit`` trains at that constant rate), the reference
+        keeping its own. None keeps the synthesizer's. A fit's schedule ends near 0, and
+        continuing at its peak rate undoes part of it: one more epoch of Pred-LLM at its
+        2e-3 took insurance_300's TSTR/TRTR from 0.85 to 0.66, at 2e-5 it stayed at 0.86.
     validation_fraction : float, default=0.2
         Share of the real rows held out for the collapse guard (never trained on, never
         seen by a reward).
@@ -213,6 +219,7 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
         "epochs_per_round": [Interval(Integral, 1, None, closed="left")],
         "refinement": [StrOptions({"weighted", "preference"})],
         "beta": [Interval(Real, 0, None, closed="neither")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither"), None],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "collapse_guard": ["boolean"],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
@@ -235,6 +242,7 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
         epochs_per_round=1,
         refinement="weighted",
         beta=0.1,
+        learning_rate=None,
         validation_fraction=0.2,
         collapse_guard=True,
         n_iter_no_change=3,
@@ -253,6 +261,7 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
         self.epochs_per_round = epochs_per_round
         self.refinement = refinement
         self.beta = beta
+        self.learning_rate = learning_rate
         self.validation_fraction = validation_fraction
         self.collapse_guard = collapse_guard
         self.n_iter_no_change = n_iter_no_change
@@ -280,7 +289,7 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
         """
         self._validate_params()
         real, input_format = _table_from_input(X, y)
-        self._check_refinement()
+        self._check_synthesizer()
         rewards = self._combined_rewards(self._target(input_format))
         rng = check_random_state(self.random_state)
         train, held_out = self._split(len(real), rng)
@@ -301,8 +310,8 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
 
     def _refit(self, X, y, real, rewards, rng):
         """Fit the synthesizer on every row and tune it for ``best_round_`` rounds."""
-        model = self._base_synthesizer(X, y, rng)
-        self.reference_ = copy.deepcopy(model)
+        self.reference_ = self._base_synthesizer(X, y, rng)
+        model = self._post_training_copy(self.reference_)
         self.metadata_ = model.metadata_
         self.rewards_ = rewards.fit(real, self.metadata_)
         for _ in range(self.best_round_):
@@ -317,13 +326,26 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
 
         return MaskedDiffusionSynthesizer()
 
-    def _check_refinement(self):
+    def _check_synthesizer(self):
+        """Raise if the synthesizer cannot do the post-training asked of it."""
         synthesizer = self._given_synthesizer()
         if (self.refinement == "preference"
                 and not hasattr(synthesizer, "partial_fit_preference")):
             raise ValueError(f"refinement='preference' needs a synthesizer with "
                              f"partial_fit_preference, such as PredLLMSynthesizer; "
                              f"{type(synthesizer).__name__} has none.")
+        if self.learning_rate is not None and "learning_rate" not in synthesizer.get_params():
+            raise ValueError(f"learning_rate={self.learning_rate} sets the synthesizer's "
+                             f"learning_rate, and {type(synthesizer).__name__} has none; "
+                             f"leave it None.")
+
+    def _post_training_copy(self, model):
+        """A copy of ``model`` to tune, at the post-training ``learning_rate`` if one is
+        given."""
+        model = copy.deepcopy(model)
+        if self.learning_rate is not None:
+            model.set_params(learning_rate=self.learning_rate)
+        return model
 
     def _target(self, input_format):
         """The synthesizer's target: the prefit one's, or the name of ``fit``'s ``y``."""
@@ -377,7 +399,7 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
         best_model, self.best_round_ = self.synthesizer_, 0
         self.history_ = [{"round": 0, **reference, "kept": True}]
         self.termination_condition_, waited = "max_rounds", 0
-        model = copy.deepcopy(self.synthesizer_)
+        model = self._post_training_copy(self.synthesizer_)
         for round_ in range(1, self.n_rounds + 1):
             record = {"round": round_, **self._train_round(model, train, rng)}
             scores = judge(model)

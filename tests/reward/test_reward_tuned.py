@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import BaseEstimator
 
 pytest.importorskip("torch")
 
@@ -244,3 +245,34 @@ def test_preference_refinement_needs_a_synthesizer_that_trains_on_pairs():
     assert not hasattr(tuned, "synthesizer_")
     with pytest.raises(ValueError, match="MaskedDiffusionSynthesizer has none"):
         RewardTunedSynthesizer(refinement="preference").fit(_table())
+
+
+def test_post_training_runs_at_its_own_learning_rate():
+    real = _table()
+    params = {"n_rounds": 1, "collapse_guard": False, "refit": False}
+    still = _tuned(learning_rate=1e-12, **params).fit(real)
+    moved = _tuned(**params).fit(real)
+    assert still.synthesizer_.learning_rate == 1e-12
+    assert still.reference_.learning_rate == moved.synthesizer_.learning_rate == 2e-3
+
+    def change(tuned):
+        pairs = zip(tuned.synthesizer_.model_.parameters(), tuned.reference_.model_.parameters())
+        return max(float((a - b).detach().abs().max()) for a, b in pairs)
+
+    assert change(still) < 1e-6 < 1e-3 < change(moved)
+
+
+class _NoLearningRate(BaseEstimator):
+    def fit(self, X, y=None):
+        return self
+
+    partial_fit = fit
+
+    def sample(self, n_samples=1):
+        return None
+
+
+def test_a_learning_rate_for_a_synthesizer_without_one_is_refused():
+    with pytest.raises(ValueError, match="learning_rate=0.001 sets the synthesizer's "
+                                         "learning_rate, and _NoLearningRate has none"):
+        RewardTunedSynthesizer(_NoLearningRate(), learning_rate=1e-3).fit(_table())
