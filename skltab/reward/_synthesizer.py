@@ -334,6 +334,9 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
             raise ValueError(f"refinement='preference' needs a synthesizer with "
                              f"partial_fit_preference, such as PredLLMSynthesizer; "
                              f"{type(synthesizer).__name__} has none.")
+        if self.refinement == "preference" and self.pool_size == 1:
+            raise ValueError("refinement='preference' pairs the pool's rows; pool_size=1 "
+                             "makes no pair.")
         if self.learning_rate is not None and "learning_rate" not in synthesizer.get_params():
             raise ValueError(f"learning_rate={self.learning_rate} sets the synthesizer's "
                              f"learning_rate, and {type(synthesizer).__name__} has none; "

@@ -245,6 +245,18 @@ def test_preference_refinement_needs_a_synthesizer_that_trains_on_pairs():
     assert not hasattr(tuned, "synthesizer_")
     with pytest.raises(ValueError, match="MaskedDiffusionSynthesizer has none"):
         RewardTunedSynthesizer(refinement="preference").fit(_table())
+    with pytest.raises(ValueError, match="pool_size=1 makes no pair"):
+        RewardTunedSynthesizer(_Paired(), refinement="preference", pool_size=1).fit(_table())
+
+
+class _Paired(BaseEstimator):
+    def fit(self, X, y=None):
+        return self
+
+    partial_fit = partial_fit_preference = fit
+
+    def sample(self, n_samples=1):
+        return None
 
 
 def test_post_training_runs_at_its_own_learning_rate():
