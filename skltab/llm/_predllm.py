@@ -449,17 +449,13 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
         if isinstance(beta, bool) or not isinstance(beta, Real) or not 0 < beta < math.inf:
             raise ValueError(f"beta must be a positive finite number; got {beta!r}.")
         self._check_reference(reference)
-        chosen, rejected = (
-            self._checked_cells(self._check_scoring_table(X, y)[self.modelled_columns_])
-            for X, y in ((X_chosen, y_chosen), (X_rejected, y_rejected)))
+        chosen, rejected = self._pair_cells(X_chosen, X_rejected, y_chosen, y_rejected)
         n_pairs = len(chosen[self.codec_.columns[0]])
-        if len(rejected[self.codec_.columns[0]]) != n_pairs:
-            raise ValueError(f"X_chosen and X_rejected must hold one row of each pair; got "
-                             f"{n_pairs} and {len(rejected[self.codec_.columns[0]])} rows.")
         seed = draw_seed(self.random_state_)
         rng = np.random.RandomState(seed)
         orders = self._training_orders(n_pairs, rng)
-        chosen, rejected = (self._sequences(cells, orders) for cells in (chosen, rejected))
+        chosen, rejected = (self._sequences(self._value_ids(cells), orders)
+                            for cells in (chosen, rejected))
         reference_log_probs = reference_log_likelihoods(
             reference.model_, chosen, rejected, reference.sample_batch_size,
             reference.layout_.eos_id, reference.device_)
@@ -480,10 +476,22 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
             raise ValueError("reference must write rows with the same columns and vocabulary "
                              "as this synthesizer (a copy of it before preference training).")
 
-    def _sequences(self, cells, orders):
-        """Token ids (and unit weights) of each row of ``cells`` written in its order."""
-        value_ids = self._value_ids(cells)
-        return [self.layout_.row_ids({name: value_ids[name][i] for name in order}, order)
+    def _pair_cells(self, X_chosen, X_rejected, y_chosen, y_rejected):
+        """The cells of the chosen and of the rejected rows, checked to pair up."""
+        chosen, rejected = (
+            self._checked_cells(self._check_scoring_table(X, y)[self.modelled_columns_])
+            for X, y in ((X_chosen, y_chosen), (X_rejected, y_rejected)))
+        first = self.codec_.columns[0]
+        if len(chosen[first]) != len(rejected[first]):
+            raise ValueError(f"X_chosen and X_rejected must hold one row of each pair; got "
+                             f"{len(chosen[first])} and {len(rejected[first])} rows.")
+        return chosen, rejected
+
+    def _sequences(self, value_ids, orders, emphasis=None):
+        """Token ids and token weights of each row of ``value_ids`` written in its order,
+        the value tokens of the columns of ``emphasis`` weighted as it says."""
+        return [self.layout_.row_ids({name: value_ids[name][i] for name in order}, order,
+                                     emphasis)
                 for i, order in enumerate(orders)]
 
     def _build(self, table):
@@ -703,13 +711,10 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
         from ._training import LanguageModelTask
 
         value_ids = self._value_ids(cells)
-        emphasis = self._emphasis()
 
         def make_sequences(rng):
-            orders = self._training_orders(len(weights), rng)
-            return [self.layout_.row_ids({name: value_ids[name][i] for name in order}, order,
-                                         emphasis)
-                    for i, order in enumerate(orders)]
+            return self._sequences(value_ids, self._training_orders(len(weights), rng),
+                                   self._emphasis())
 
         task = LanguageModelTask(make_sequences, np.random.RandomState(seed),
                                  self.layout_.eos_id, self.device_)
