@@ -12,8 +12,9 @@ value tokens, and only among those that keep the value valid for its column:
 
 Each column's rules are an *automaton* with ``start()``, ``allowed(state, terminator)`` (the
 token ids that may come next; the terminator ends the value), ``advance(state, token)`` and
-``text(state, ids)`` (the value's escaped text). Rows are generated in lock step, one token
-per row per forward pass, with the model's key-value cache; finished rows leave the batch.
+``text(state, ids)`` (the value's escaped text). Rows are generated in lock step, one choice
+per row per forward pass, with the model's key-value cache: a pass feeds each row the token it
+chose and the run of tokens its plan forces after it; finished rows leave the batch.
 Every random number comes from the row's own stream, so a row does not depend on the batch
 it is generated in.
 """
@@ -447,6 +448,7 @@ class _RowState:
         self.tokens = []
         self.values = {}
         self.cache = None
+        self.pending = []
         self.index = -1
         self._next_operation()
 
@@ -472,6 +474,18 @@ class _RowState:
             return operation[1][self.offset]
         allowed = self.automaton.allowed(self.state, operation[2])
         return allowed[0] if len(allowed) == 1 else None
+
+    def push_forced(self):
+        """Push the tokens the plan fixes from here, up to the next choice or the row's end,
+        and return them."""
+        pushed = []
+        while not self.done:
+            token = self.forced()
+            if token is None:
+                break
+            self.push(token)
+            pushed.append(token)
+        return pushed
 
     def allowed(self):
         return self.automaton.allowed(self.state, self.plan.operations[self.index][2])
@@ -542,44 +556,81 @@ def generate(model, plans, automata, temperature, batch_size, device, labels=Non
 
 
 def _generate_batch(model, rows, temperature, device):
+    """Generate ``rows`` in lock step, one choice per row per forward pass.
+
+    A row feeds in one pass every token it wrote since the last: the token it chose and the
+    run of tokens its plan forces after it (names, separators, a category's only
+    continuation). Rows feed runs of different lengths, so each pass is right-padded to the
+    longest; the padding stays masked in the key-value cache, and positions count a row's own
+    tokens only.
+    """
     import torch
 
     body_and_head = _body_and_head(model)
     active = [row for row in rows if not row.done]
-    forced = [row.forced() for row in active]
-    cache, choice, position = _new_cache(model), None, 0
+    for row in active:
+        row.pending = row.push_forced()
+    active = _leave(active, None)[0]
+    cache, mask = _new_cache(model), torch.zeros((len(active), 0), dtype=torch.long,
+                                                 device=device)
     while active:
-        chosen = np.array([-1 if token is None else token for token in forced], dtype=np.int64)
-        if choice is not None:
-            choosers, scores, index, mask = choice
-            uniforms = np.array([active[k].plan.uniforms[position] for k in choosers])
-            chosen[choosers] = _draw(scores, index, mask, uniforms, temperature)
-        for row, token in zip(active, chosen.tolist()):
-            row.push(token)
-        keep = []
+        # a finished row is still here only for its label query: it feeds all but its last token
+        feeds = [row.pending[:-1] if row.done else row.pending for row in active]
+        cache, mask, last = _feed(model, body_and_head, cache, mask, feeds, device)
         for k, row in enumerate(active):
-            if not row.done:
-                keep.append(k)
-            elif row.plan.query:
-                # the key-value cache of the row's tokens but its last, for the label query
-                row.cache = [(layer.keys[k].clone(), layer.values[k].clone())
+            if row.done:
+                real = mask[k].bool()
+                row.cache = [(layer.keys[k][:, real], layer.values[k][:, real])
                              for layer in cache.layers]
-        if not keep:
+        active, (cache, mask, last) = _leave(active, (cache, mask, last), finished=True)
+        if not active:
             break
-        if len(keep) < len(active):
-            cache.batch_select_indices(torch.as_tensor(keep, device=device))
-            active, chosen = [active[k] for k in keep], chosen[keep]
-        forced = [row.forced() for row in active]
-        choosers = [k for k, token in enumerate(forced) if token is None]
-        inputs = {"input_ids": torch.as_tensor(chosen, device=device)[:, None],
-                  "attention_mask": torch.ones((len(active), position + 1), dtype=torch.long,
-                                               device=device)}
-        index, mask = _padded([active[k].allowed() for k in choosers]) if choosers \
-            else (None, None)
-        cache, scores = _allowed_logits(model, body_and_head, inputs, cache, choosers, index,
-                                        device)
-        choice = (choosers, scores, index, mask) if choosers else None
-        position += 1
+        index, index_mask = _padded([row.allowed() for row in active])
+        scores = _allowed_logits(body_and_head, last, index, device)
+        uniforms = np.array([row.plan.uniforms[len(row.tokens)] for row in active])
+        for row, token in zip(active, _draw(scores, index, index_mask, uniforms,
+                                            temperature).tolist()):
+            row.push(token)
+            row.pending = [token] + row.push_forced()
+        active, (cache, mask, last) = _leave(active, (cache, mask, last))
+
+
+def _leave(active, batch, finished=False):
+    """The rows that stay in the batch, and ``batch`` (a cache and tensors of one row per
+    active row, or None) cut to them. Rows leave when done: at once without a label query,
+    and once their tokens are fed with one (or, with ``finished``, all done rows)."""
+    import torch
+
+    keep = [k for k, row in enumerate(active)
+            if not row.done or (row.plan.query and not finished)]
+    if len(keep) == len(active) or batch is None:
+        return [active[k] for k in keep], batch
+    cache, *tensors = batch
+    keep_t = torch.as_tensor(keep, dtype=torch.long, device=tensors[0].device)
+    cache.batch_select_indices(keep_t)
+    return [active[k] for k in keep], (cache, *(t[keep_t] for t in tensors))
+
+
+def _feed(model, body_and_head, cache, mask, feeds, device):
+    """One forward pass of each row's tokens ``feeds`` (right-padded) continuing ``cache``:
+    the new cache, the attention mask of every cached position and the output (the body's
+    last hidden state, or the logits for a model run whole) at each row's last fed token."""
+    import torch
+
+    widths = torch.as_tensor([len(feed) for feed in feeds], device=device)
+    width = max(1, int(widths.max()))
+    ids = torch.zeros((len(feeds), width), dtype=torch.long)
+    for r, feed in enumerate(feeds):
+        ids[r, : len(feed)] = torch.as_tensor(feed, dtype=torch.long)
+    fresh = (torch.arange(width, device=device)[None, :] < widths[:, None]).long()
+    positions = (mask.sum(1, keepdim=True) + torch.arange(width, device=device)) * fresh
+    mask = torch.cat([mask, fresh], dim=1)
+    output, cache = _cached_forward(body_and_head[0] if body_and_head else model, cache,
+                                    input_ids=ids.to(device), attention_mask=mask,
+                                    position_ids=positions)
+    states = output.last_hidden_state if body_and_head else output.logits
+    last = states[torch.arange(len(feeds), device=device), (widths - 1).clamp(min=0)]
+    return cache, mask, last
 
 
 def _body_and_head(model):
@@ -595,33 +646,25 @@ def _body_and_head(model):
     return (inner.base_model, head) if plain_gpt2 else None
 
 
-def _allowed_logits(model, body_and_head, inputs, cache, choosers, index, device):
-    """One forward pass continuing ``cache``; the new cache and the logits of the allowed
-    tokens ``index`` of the rows ``choosers`` (float64), None when no row chooses.
+def _allowed_logits(body_and_head, last, index, device):
+    """The logits (float64) of the allowed tokens ``index`` of each row, from its output
+    ``last`` (see :func:`_feed`).
 
-    With a body and a head, only the logits that a draw needs are computed: none for rows
-    whose next token is forced, and only those of the union of the allowed tokens for the
-    others (the output embeddings are most of a small model's work per token).
+    With a body and a head, only the logits of the union of the allowed tokens are computed
+    (the output embeddings are most of a small model's work per token).
     """
     import torch
     import torch.nn.functional as F
 
     if body_and_head is None:
-        output, cache = _cached_forward(model, cache, **inputs)
-        if not choosers:
-            return cache, None
-        logits = output.logits[choosers, -1]
-        return cache, logits.gather(1, torch.as_tensor(index, device=device)).double()
-    body, head = body_and_head
-    output, cache = _cached_forward(body, cache, **inputs)
-    if not choosers:
-        return cache, None
+        return last.gather(1, torch.as_tensor(index, device=device)).double()
+    head = body_and_head[1]
     union, inverse = np.unique(index, return_inverse=True)
     union_t = torch.as_tensor(union, device=device)
     bias = None if head.bias is None else head.bias[union_t]
-    logits = F.linear(output.last_hidden_state[choosers, -1], head.weight[union_t], bias)
+    logits = F.linear(last, head.weight[union_t], bias)
     inverse_t = torch.as_tensor(inverse.reshape(index.shape), device=device)
-    return cache, logits.gather(1, inverse_t).double()
+    return logits.gather(1, inverse_t).double()
 
 
 def _cached_forward(model, cache, **inputs):

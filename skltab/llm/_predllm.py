@@ -176,7 +176,8 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
     temperature : float, default=1.0
         Temperature of the model's distributions when sampling.
     sample_batch_size : int, default=256
-        Rows generated together (one forward pass per token). Does not change the rows.
+        Rows generated together (one forward pass per choice of a token). Does not change
+        the rows.
     device : str, default="auto"
         Torch device: ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"``, ``"cuda:N"``.
     metadata : TableMetadata or dict, default=None
