@@ -23,6 +23,12 @@ Two measurements, saved to ``benchmarks/results/dask_sampling.json`` and printed
    thread each, skltab and torch imported): the wall time of ``fit``, and whether both give
    the same ``cv_results_``.
 
+For row counts one process cannot write in a session (100 million diffusion rows),
+``--one-process-rows N`` has the one process write the first ``N`` rows only (its rows/s
+measured on them), ``--no-single-worker`` skips the cluster of 1 worker, and the same rows
+are checked on the first ``N`` rows and on the cluster's last partition, computed again here
+in this process (Dask's synchronous scheduler) from the same seeds.
+
 Peak memory is the peak resident set size of the process (``VmHWM``), imports included;
 beside it, the same before sampling (the model loaded, or the workers started with the
 synthesizer's module imported). Each time is the fastest of ``--repeats`` runs.
@@ -30,8 +36,10 @@ synthesizer's module imported). Each time is the fastest of ``--repeats`` runs.
 Usage::
 
     python benchmarks/bench_dask_sampling.py [--fastgen-rows 5000000]
-        [--diffusion-rows 16384] [--chunk-size 500000] [--workers 2] [--grid-rows 1000]
-        [--repeats 2]
+        [--diffusion-rows 16384] [--chunk-size 500000] [--diffusion-chunk-size 4096]
+        [--workers 2] [--grid-rows 1000] [--repeats 2] [--synthesizers FastGen Diffusion]
+        [--one-process-rows N]
+        [--no-single-worker] [--no-search]
 """
 
 import argparse
@@ -73,13 +81,24 @@ def _parse_args():
     parser.add_argument("--fastgen-rows", type=int, default=5_000_000)
     parser.add_argument("--diffusion-rows", type=int, default=16_384)
     parser.add_argument("--chunk-size", type=int, default=500_000,
-                        help="rows per partition (FastGen; the diffusion's partitions are one "
-                        "seed block of 4096 rows, so that both workers get work)")
+                        help="rows per partition of FastGen")
+    parser.add_argument("--diffusion-chunk-size", type=int, default=4096,
+                        help="rows per partition of the diffusion (default: one seed block, "
+                        "so that both workers get work on few rows)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--grid-rows", type=int, default=1000,
                         help="rows of adult's training part the grid search learns")
     parser.add_argument("--repeats", type=int, default=2,
                         help="runs of each measurement; the fastest counts")
+    parser.add_argument("--synthesizers", nargs="+", default=["FastGen", "Diffusion"],
+                        choices=["FastGen", "Diffusion"])
+    parser.add_argument("--one-process-rows", type=int, default=None,
+                        help="rows the one process writes (default: all); fewer are checked "
+                        "against the cluster's first rows, and its last partition is "
+                        "computed again in this process")
+    parser.add_argument("--no-single-worker", action="store_true",
+                        help="skip the cluster of 1 worker")
+    parser.add_argument("--no-search", action="store_true", help="skip the grid search")
     parser.add_argument("--output", type=Path, default=OUTPUT)
     return parser.parse_args()
 
@@ -161,7 +180,8 @@ def _row_hashes(frames):
 
 
 def same_rows(one_file, folder):
-    """Whether the two outputs hold the same rows in the same order, with the same dtypes."""
+    """Whether the cluster's output begins with the one process's rows, in the same order,
+    with the same dtypes (all of them when the one process wrote every row)."""
     import dask
     import dask.dataframe as dd
     import pyarrow.parquet as pq
@@ -170,40 +190,63 @@ def same_rows(one_file, folder):
     one = _row_hashes(batch.to_pandas() for batch in batches)
     with dask.config.set({"dataframe.convert-string": False}):  # object strings, as one_file
         parts = dd.read_parquet(folder)
-    cluster = _row_hashes(parts.get_partition(i).compute(scheduler="sync")
-                          for i in range(parts.npartitions))
+    cluster, n_read, i = [], 0, 0
+    while n_read < len(one) and i < parts.npartitions:
+        cluster.append(parts.get_partition(i).compute(scheduler="sync"))
+        n_read, i = n_read + len(cluster[-1]), i + 1
+    cluster = _row_hashes(cluster)
     first = pq.ParquetFile(one_file).read_row_group(0).to_pandas()
     same_dtypes = first.dtypes.astype(str).equals(parts._meta.dtypes.astype(str))
-    return bool(same_dtypes and np.array_equal(one, cluster))
+    return bool(same_dtypes and np.array_equal(one, cluster[:len(one)]))
+
+
+def same_last_partition(synthesizer, n_rows, chunk_size, folder):
+    """Whether the cluster's last partition equals the same partition sampled again in this
+    process, from the same seeds (Dask's synchronous scheduler)."""
+    import dask
+    import dask.dataframe as dd
+
+    rows = skltab.dask.sample(synthesizer, n_rows, chunk_size=chunk_size, random_state=0)
+    here = rows.get_partition(rows.npartitions - 1).compute(scheduler="sync")
+    with dask.config.set({"dataframe.convert-string": False}):
+        parts = dd.read_parquet(folder)
+    there = parts.get_partition(parts.npartitions - 1).compute(scheduler="sync")
+    return bool(np.array_equal(_row_hashes([here.reset_index(drop=True)]),
+                               _row_hashes([there])))
 
 
 def sampling(train, args, workdir):
     models = {
         "FastGen": (FastGenSynthesizer(random_state=0), args.fastgen_rows, args.chunk_size),
         "Diffusion": (MaskedDiffusionSynthesizer(epochs=DIFFUSION_EPOCHS, random_state=0),
-                      args.diffusion_rows, 4096),
+                      args.diffusion_rows, args.diffusion_chunk_size),
     }
     results = []
-    for name, (synthesizer, n_rows, chunk_size) in models.items():
+    for name in args.synthesizers:
+        synthesizer, n_rows, chunk_size = models[name]
+        one_rows = min(n_rows, args.one_process_rows or n_rows)
         synthesizer.fit(train)
         model = workdir / f"{name}.joblib"
         joblib.dump(synthesizer, model)
         one_file, folder = workdir / f"{name}_one.parquet", workdir / f"{name}_cluster.parquet"
         one_seconds, one_before, one_peak, one_report = sample_in_one_process(
-            model, n_rows, chunk_size, one_file, args.repeats)
-        one_worker_seconds = sample_on_cluster(
+            model, one_rows, chunk_size, one_file, args.repeats)
+        one_worker_seconds = None if args.no_single_worker else sample_on_cluster(
             synthesizer, n_rows, chunk_size, folder, 1, args.repeats)[0]
         cluster_seconds, worker_before, worker_peaks, cluster_report = sample_on_cluster(
             synthesizer, n_rows, chunk_size, folder, args.workers, args.repeats)
         results.append({
             "synthesizer": name, "rows": n_rows, "chunk_size": chunk_size,
-            "one_process_seconds": one_seconds, "one_process_rows_per_s": n_rows / one_seconds,
+            "one_process_rows": one_rows, "one_process_seconds": one_seconds,
+            "one_process_rows_per_s": one_rows / one_seconds,
             "one_process_before_mib": one_before, "one_process_peak_mib": one_peak,
-            "one_worker_rows_per_s": n_rows / one_worker_seconds,
+            "one_worker_rows_per_s": one_worker_seconds and n_rows / one_worker_seconds,
             "workers": args.workers, "cluster_seconds": cluster_seconds,
             "cluster_rows_per_s": n_rows / cluster_seconds,
             "worker_before_mib": worker_before, "worker_peak_mib": worker_peaks,
-            "same_rows": same_rows(one_file, folder),
+            "same_rows": same_rows(one_file, folder) and (
+                one_rows == n_rows or same_last_partition(synthesizer, n_rows, chunk_size,
+                                                          folder)),
             "one_process_privacy_guard": one_report, "cluster_privacy_guard": cluster_report,
         })
         print(json.dumps(results[-1]), flush=True)
@@ -254,14 +297,20 @@ def _markdown(results):
     for row in results["sampling"]:
         workers = " / ".join(_mib(before, peak) for before, peak in zip(
             row["worker_before_mib"], row["worker_peak_mib"]))
+        one_worker = row["one_worker_rows_per_s"]
+        over_one_worker = (f"{row['cluster_rows_per_s'] / one_worker:.2f}" if one_worker
+                           else "–")
         lines.append(
             f"| {row['synthesizer']} | {row['rows']:,} | {row['one_process_rows_per_s']:,.0f} "
             f"| {_mib(row['one_process_before_mib'], row['one_process_peak_mib'])} | "
-            f"{row['one_worker_rows_per_s']:,.0f} | {row['cluster_rows_per_s']:,.0f} | "
-            f"{workers} | {row['cluster_rows_per_s'] / row['one_process_rows_per_s']:.2f} | "
-            f"{row['cluster_rows_per_s'] / row['one_worker_rows_per_s']:.2f} | "
+            f"{f'{one_worker:,.0f}' if one_worker else '–'} | "
+            f"{row['cluster_rows_per_s']:,.0f} | {workers} | "
+            f"{row['cluster_rows_per_s'] / row['one_process_rows_per_s']:.2f} | "
+            f"{over_one_worker} | "
             f"{'yes' if row['same_rows'] else 'NO'} |")
     search = results["search"]
+    if search is None:
+        return "\n".join(lines)
     seconds = list(search["seconds"].values())
     lines += ["", "| grid search | " + " | ".join(f"{n} worker(s)" for n in search["seconds"])
               + " | speed-up | same scores |", "|---|" + "---:|" * (len(seconds) + 1) + "---|",
@@ -281,7 +330,7 @@ def main():
         sampled = sampling(train, args, Path(workdir))
     results = {"date": started, "machine": machine_description(),
                "load_average_before": load_before, "workers": args.workers,
-               "sampling": sampled, "search": searching(train, args),
+               "sampling": sampled, "search": None if args.no_search else searching(train, args),
                "load_average_after": os.getloadavg()}
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2))
