@@ -10,18 +10,18 @@ Two measurements, saved to ``benchmarks/results/dask_sampling.json`` and printed
      timed after its imports, its peak memory read in it before and after sampling (numpy's
      BLAS, torch and pyarrow may use more than one core there);
    - the cluster: ``skltab.dask.sample(...).to_parquet(folder)`` on a fresh
-     ``LocalCluster`` of 1 and of ``--workers`` processes of one thread that have imported
-     skltab and torch, timed from the call (the fitted model is sent to the workers then)
-     to the last file written; the peak memory of each worker process read in the worker
-     after;
+     ``skltab.dask.local_cluster`` of 1 and of ``--workers`` processes of one thread that
+     have imported skltab and torch (``--dask-environment``: a ``LocalCluster`` in Dask's
+     default worker environment, with its ``MALLOC_TRIM_THRESHOLD_``), timed from the call
+     (the fitted model is sent to the workers then) to the last file written; the peak
+     memory of each worker process read in the worker after;
    - the same rows: every row of both outputs hashed (``pandas.util.hash_pandas_object``)
      and the two sequences compared, with the columns and dtypes.
 
 2. **Grid search** of 8 diffusion candidates (``hidden_dim`` x ``n_layers`` x
    ``temperature``, 2-fold, scored by ``neg_wasserstein``) on a subsample of adult, with
-   joblib's Dask backend on a ``LocalCluster`` of 1 worker and of ``--workers`` workers (one
-   thread each, skltab and torch imported): the wall time of ``fit``, and whether both give
-   the same ``cv_results_``.
+   joblib's Dask backend on the same clusters of 1 worker and of ``--workers`` workers: the
+   wall time of ``fit``, and whether both give the same ``cv_results_``.
 
 For row counts one process cannot write in a session (100 million diffusion rows),
 ``--one-process-rows N`` has the one process write the first ``N`` rows only (its rows/s
@@ -39,7 +39,7 @@ Usage::
         [--diffusion-rows 16384] [--chunk-size 500000] [--diffusion-chunk-size 4096]
         [--workers 2] [--grid-rows 1000] [--repeats 2] [--synthesizers FastGen Diffusion]
         [--one-process-rows N]
-        [--no-single-worker] [--no-search]
+        [--no-single-worker] [--no-search] [--dask-environment]
 """
 
 import argparse
@@ -99,6 +99,9 @@ def _parse_args():
     parser.add_argument("--no-single-worker", action="store_true",
                         help="skip the cluster of 1 worker")
     parser.add_argument("--no-search", action="store_true", help="skip the grid search")
+    parser.add_argument("--dask-environment", action="store_true",
+                        help="start the workers in Dask's default environment (with its "
+                        "MALLOC_TRIM_THRESHOLD_) instead of skltab.dask.local_cluster's")
     parser.add_argument("--output", type=Path, default=OUTPUT)
     return parser.parse_args()
 
@@ -122,13 +125,17 @@ print(json.dumps(getattr(synthesizer, "privacy_guard_report_", None)))
 """
 
 
-def _local_cluster(n_workers, module):
-    """A fresh LocalCluster of one-thread worker processes that have imported ``module``
-    (what a worker does once, not per task), and its client."""
+def _local_cluster(n_workers, module, dask_environment=False):
+    """A fresh cluster of ``skltab.dask.local_cluster`` (or, with ``dask_environment``, a
+    LocalCluster of one-thread workers in Dask's default environment) whose workers have
+    imported ``module`` (what a worker does once, not per task), and its client."""
     import distributed
 
-    cluster = distributed.LocalCluster(n_workers=n_workers, threads_per_worker=1,
-                                       dashboard_address=None)
+    if dask_environment:
+        cluster = distributed.LocalCluster(n_workers=n_workers, threads_per_worker=1,
+                                           dashboard_address=None)
+    else:
+        cluster = skltab.dask.local_cluster(n_workers)
     client = distributed.Client(cluster)
     client.run(importlib.import_module, module)
     return cluster, client
@@ -148,13 +155,14 @@ def sample_in_one_process(model, n_rows, chunk_size, path, repeats):
             max(run[2] for run in runs), json.loads(report))
 
 
-def sample_on_cluster(synthesizer, n_rows, chunk_size, path, n_workers, repeats):
+def sample_on_cluster(synthesizer, n_rows, chunk_size, path, n_workers, repeats,
+                      dask_environment):
     """Sample to a Parquet folder on a fresh cluster; return the best seconds, the memory
     before sampling and the peak memory (MiB) of each worker, and the privacy guard's counts
     (summed over the partitions)."""
     import dask
 
-    cluster, client = _local_cluster(n_workers, type(synthesizer).__module__)
+    cluster, client = _local_cluster(n_workers, type(synthesizer).__module__, dask_environment)
     try:
         before = sorted(client.run(peak_rss_mib).values())
         times = []
@@ -232,9 +240,10 @@ def sampling(train, args, workdir):
         one_seconds, one_before, one_peak, one_report = sample_in_one_process(
             model, one_rows, chunk_size, one_file, args.repeats)
         one_worker_seconds = None if args.no_single_worker else sample_on_cluster(
-            synthesizer, n_rows, chunk_size, folder, 1, args.repeats)[0]
+            synthesizer, n_rows, chunk_size, folder, 1, args.repeats, args.dask_environment)[0]
         cluster_seconds, worker_before, worker_peaks, cluster_report = sample_on_cluster(
-            synthesizer, n_rows, chunk_size, folder, args.workers, args.repeats)
+            synthesizer, n_rows, chunk_size, folder, args.workers, args.repeats,
+            args.dask_environment)
         results.append({
             "synthesizer": name, "rows": n_rows, "chunk_size": chunk_size,
             "one_process_rows": one_rows, "one_process_seconds": one_seconds,
@@ -253,7 +262,7 @@ def sampling(train, args, workdir):
     return results
 
 
-def grid_search(train, n_workers, repeats):
+def grid_search(train, n_workers, repeats, dask_environment):
     """Best seconds of an 8-candidate search on a fresh cluster, and its mean test scores."""
     from sklearn.model_selection import GridSearchCV
 
@@ -261,7 +270,8 @@ def grid_search(train, n_workers, repeats):
         MaskedDiffusionSynthesizer(epochs=GRID_EPOCHS, random_state=0), GRID,
         scoring=get_scorer("neg_wasserstein"), cv=2, n_jobs=-1, error_score="raise",
     )
-    cluster, client = _local_cluster(n_workers, MaskedDiffusionSynthesizer.__module__)
+    cluster, client = _local_cluster(n_workers, MaskedDiffusionSynthesizer.__module__,
+                                     dask_environment)
     try:
         times = []
         for _ in range(repeats):
@@ -277,7 +287,8 @@ def grid_search(train, n_workers, repeats):
 
 def searching(train, args):
     subsample = train.sample(args.grid_rows, random_state=0).reset_index(drop=True)
-    runs = {n: grid_search(subsample, n, args.repeats) for n in (1, args.workers)}
+    runs = {n: grid_search(subsample, n, args.repeats, args.dask_environment)
+            for n in (1, args.workers)}
     result = {"candidates": 8, "folds": 2, "rows": args.grid_rows, "epochs": GRID_EPOCHS,
               "seconds": {str(n): seconds for n, (seconds, _) in runs.items()},
               "same_scores": runs[1][1] == runs[args.workers][1]}
@@ -330,6 +341,7 @@ def main():
         sampled = sampling(train, args, Path(workdir))
     results = {"date": started, "machine": machine_description(),
                "load_average_before": load_before, "workers": args.workers,
+               "dask_environment": args.dask_environment,
                "sampling": sampled, "search": None if args.no_search else searching(train, args),
                "load_average_after": os.getloadavg()}
     args.output.parent.mkdir(parents=True, exist_ok=True)

@@ -253,15 +253,14 @@ def _sample(args):
 def _sample_on_cluster(synthesizer, args):
     """Sample with :func:`skltab.dask.sample` on the scheduler at ``--scheduler``, or on a
     local cluster of ``--workers`` processes; return where, in words."""
-    from .dask import sample
+    from .dask import local_cluster, sample
     from .utils import import_optional
 
     distributed = import_optional("distributed", purpose="--scheduler and --workers")
     with contextlib.ExitStack() as stack:
         cluster = args.scheduler
         if cluster is None:
-            cluster = stack.enter_context(distributed.LocalCluster(
-                n_workers=args.workers, threads_per_worker=1, dashboard_address=None))
+            cluster = stack.enter_context(local_cluster(args.workers))
         client = stack.enter_context(distributed.Client(cluster))
         rows, report = sample(synthesizer, args.n_samples, chunk_size=args.chunk_size,
                               random_state=args.random_state, return_report=True)
