@@ -9,7 +9,7 @@ from ..utils._optional import import_optional
 #: Dask's default environment for worker processes sets this (to return freed memory to the
 #: system sooner); glibc then stops raising its mmap threshold, so every large temporary
 #: tensor of a torch model is mapped and zero-filled afresh: the diffusion's workers spent a
-#: third of their time in the kernel and sampled 1.2x slower (docs/benchmarks.md).
+#: third of their time in the kernel and sampled 1.6 to 1.8 times slower (docs/benchmarks.md).
 _MALLOC_TRIM = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
 
 

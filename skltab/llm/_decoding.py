@@ -440,7 +440,8 @@ class RowPlan:
 
 
 class _RowState:
-    """A row being generated: where it is in its plan, its tokens and its values."""
+    """A row being generated: where it is in its plan, its tokens and its values, and the
+    tokens it has written but the model has not read yet (``pending``)."""
 
     def __init__(self, plan, automata):
         self.plan = plan
