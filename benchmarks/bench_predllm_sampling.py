@@ -4,9 +4,12 @@ Fits ``PredLLMSynthesizer(random_state=SEED)`` on each dataset's training part (
 ``run.py``) unless ``--models`` already holds it (``predllm_DATASET.joblib``; fitting does not
 depend on the decoder), then times ``sample(--rows, random_state=1)`` ``--repeats`` times
 after a warm-up and keeps the fastest. The rows' hash is saved too: two versions of the
-decoder that write the same rows give the same hash. Run it from two checkouts with the same
-``--models`` folder to compare them on one machine::
+decoder that write the same rows give the same hash. Run it with two checkouts' skltab on
+``PYTHONPATH`` and the same ``--models`` folder to compare them on one machine (the results
+name the commit of the skltab that ran)::
 
+    PYTHONPATH=../before python benchmarks/bench_predllm_sampling.py --datasets wine bank \\
+        --models /tmp/models --label before
     python benchmarks/bench_predllm_sampling.py --datasets wine bank --models /tmp/models \\
         --label after
 """
@@ -71,8 +74,11 @@ def time_sampling(model, n_rows, repeats):
 
 
 def _commit():
+    """The commit of the skltab that runs (which may be another checkout's, on PYTHONPATH)."""
+    import skltab
+
     result = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                            text=True, cwd=Path(__file__).parent)
+                            text=True, cwd=Path(skltab.__file__).parent)
     return result.stdout.strip() or None
 
 
