@@ -660,12 +660,20 @@ def _allowed_logits(body_and_head, last, index, device):
     if body_and_head is None:
         return last.gather(1, torch.as_tensor(index, device=device)).double()
     head = body_and_head[1]
-    union, inverse = np.unique(index, return_inverse=True)
+    union, inverse = _union(index)
     union_t = torch.as_tensor(union, device=device)
     bias = None if head.bias is None else head.bias[union_t]
     logits = F.linear(last, head.weight[union_t], bias)
-    inverse_t = torch.as_tensor(inverse.reshape(index.shape), device=device)
-    return logits.gather(1, inverse_t).double()
+    return logits.gather(1, torch.as_tensor(inverse, device=device)).double()
+
+
+def _union(index):
+    """The sorted distinct token ids of ``index`` and the position of each in them (what
+    ``np.unique(index, return_inverse=True)`` gives, by counting: ids are few, rows many)."""
+    present = np.bincount(index.ravel()) > 0
+    union = np.flatnonzero(present)
+    position = np.cumsum(present) - 1
+    return union, position[index]
 
 
 def _cached_forward(model, cache, **inputs):

@@ -18,6 +18,7 @@ from skltab.llm._decoding import (  # noqa: E402
     RowPlan,
     TextAutomaton,
     _draw,
+    _union,
     build_automata,
     generate,
     value_log_probs,
@@ -292,3 +293,14 @@ def test_value_log_probs_renormalise_over_the_allowed_tokens():
         float(torch.log_softmax(logits[1][0, [9, 12]], 0)[1]),
     ]
     assert np.allclose(totals, expected)
+
+
+def test_union_of_allowed_tokens_is_that_of_numpy_unique():
+    rng = np.random.RandomState(0)
+    for _ in range(50):
+        index = rng.randint(0, rng.randint(1, 600), size=(rng.randint(1, 40), rng.randint(1, 20)))
+        union, inverse = _union(index)
+        expected, expected_inverse = np.unique(index, return_inverse=True)
+        assert union.tolist() == expected.tolist()
+        assert inverse.tolist() == expected_inverse.reshape(index.shape).tolist()
+        assert (union[inverse] == index).all()
