@@ -22,6 +22,7 @@ it is generated in.
 import calendar
 import functools
 import inspect
+import itertools
 import re
 
 import numpy as np
@@ -618,17 +619,16 @@ def _feed(model, body_and_head, cache, mask, feeds, device):
     last hidden state, or the logits for a model run whole) at each row's last fed token."""
     import torch
 
-    widths = torch.as_tensor([len(feed) for feed in feeds], device=device)
-    width = max(1, int(widths.max()))
-    ids = torch.zeros((len(feeds), width), dtype=torch.long)
-    for r, feed in enumerate(feeds):
-        ids[r, : len(feed)] = torch.as_tensor(feed, dtype=torch.long)
-    fresh = (torch.arange(width, device=device)[None, :] < widths[:, None]).long()
-    positions = (mask.sum(1, keepdim=True) + torch.arange(width, device=device)) * fresh
-    mask = torch.cat([mask, fresh], dim=1)
+    widths = np.array([len(feed) for feed in feeds])
+    fed = np.arange(max(1, widths.max())) < widths[:, None]
+    ids = np.zeros(fed.shape, dtype=np.int64)
+    ids[fed] = list(itertools.chain.from_iterable(feeds))  # row by row, as fed is read
+    widths, fresh = torch.as_tensor(widths, device=device), torch.as_tensor(fed, device=device)
+    positions = (mask.sum(1, keepdim=True) + torch.arange(fed.shape[1], device=device)) * fresh
+    mask = torch.cat([mask, fresh.long()], dim=1)
     output, cache = _cached_forward(body_and_head[0] if body_and_head else model, cache,
-                                    input_ids=ids.to(device), attention_mask=mask,
-                                    position_ids=positions)
+                                    input_ids=torch.as_tensor(ids, device=device),
+                                    attention_mask=mask, position_ids=positions)
     states = output.last_hidden_state if body_and_head else output.logits
     last = states[torch.arange(len(feeds), device=device), (widths - 1).clamp(min=0)]
     return cache, mask, last
