@@ -1,4 +1,4 @@
-"""A local Dask cluster whose workers run skltab's torch models at full speed."""
+"""A local Dask cluster whose workers sample at full speed."""
 
 import numbers
 
@@ -8,8 +8,8 @@ from ..utils._optional import import_optional
 
 #: Dask's default environment for worker processes sets this (to return freed memory to the
 #: system sooner); glibc then stops raising its mmap threshold, so every large temporary
-#: tensor of a torch model is mapped and zero-filled afresh: the diffusion's workers spent a
-#: third of their time in the kernel and sampled 1.6 to 1.8 times slower (docs/benchmarks.md).
+#: array (torch's tensors, numpy's) is mapped and zero-filled afresh: the diffusion's and
+#: FastGen's workers sampled 1.6 to 2 times slower (docs/benchmarks.md).
 _MALLOC_TRIM = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
 
 
@@ -18,8 +18,8 @@ def local_cluster(n_workers):
 
     Each worker is a process with one thread (Dask sets ``OMP_NUM_THREADS=1`` in it, so torch
     runs on one thread and the processes do not fight for the cores), started without the
-    ``MALLOC_TRIM_THRESHOLD_`` that Dask sets in its workers by default, which slows torch
-    models down (see the user guide). ``skltab sample --workers N`` starts this cluster.
+    ``MALLOC_TRIM_THRESHOLD_`` that Dask sets in its workers by default, which slows
+    sampling down (see the user guide). ``skltab sample --workers N`` starts this cluster.
 
     Parameters
     ----------
