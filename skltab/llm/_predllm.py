@@ -711,11 +711,11 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
         stopping, if any, is among ``callbacks``."""
         from ._training import LanguageModelTask
 
-        value_ids = self._value_ids(cells)
+        value_ids, emphasis = self._value_ids(cells), self._emphasis()
 
         def make_sequences(rng):
             return self._sequences(value_ids, self._training_orders(len(weights), rng),
-                                   self._emphasis())
+                                   emphasis)
 
         task = LanguageModelTask(make_sequences, np.random.RandomState(seed),
                                  self.layout_.eos_id, self.device_)
