@@ -110,7 +110,9 @@ def prepare(torch_threads):
     torch.set_num_threads(torch_threads)
     # OpenMP threads that spin while another process holds the core slow a fit many times
     threadpool_limits(torch_threads)
-    for module in ("sdv.single_table", "skltab.metrics"):
+    # torch's optimizers import torch._dynamo on first use (about 1.5 s): whichever
+    # synthesizer fitted first in the process would pay it
+    for module in ("sdv.single_table", "skltab.metrics", "torch._dynamo"):
         if importlib.util.find_spec(module.split(".")[0]) is not None:
             importlib.import_module(module)
 

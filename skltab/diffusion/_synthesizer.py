@@ -19,11 +19,13 @@ from ..utils._torch import import_torch, resolve_device, seeded_torch, torch_gen
 
 __all__ = ["MaskedDiffusionSynthesizer"]
 
-#: ``epochs="auto"``: optimizer steps per cell (row x column) of the training rows, and the
-#: fewest and most steps.
+#: ``epochs="auto"``: optimizer steps per cell (row x column) of the training rows, the
+#: fewest and most steps, and the most passes over the rows (steps grow with the columns, and
+#: on a wide table of a few hundred rows would pass over each row thousands of times).
 _STEPS_PER_CELL = 0.3
 _MIN_STEPS = 250
 _MAX_STEPS = 10_000
+_MAX_EPOCHS = 800
 #: ``n_iter_no_change="auto"``: patience of at least this many time constants of the weight
 #: average (``1 / (1 - ema_decay)`` steps), which the validation loss lags behind.
 _PATIENCE_TIME_CONSTANTS = 3
@@ -95,9 +97,9 @@ class MaskedDiffusionSynthesizer(IncrementalMixin, BaseSynthesizer):
         Most passes over the training rows in :meth:`fit` (early stopping may stop sooner).
         ``"auto"`` derives the budget from the table: ``0.3 * n_rows * n_columns``
         optimizer steps (rows after the validation split, modelled columns), at least 250
-        and at most 10,000, as epochs of ``batch_size`` rows. On a few hundred rows this is
-        a few hundred epochs, where a much larger budget starts to reproduce training rows;
-        on 30,000 rows of 15 columns, about 95 epochs.
+        and at most 10,000, as epochs of ``batch_size`` rows, and at most 800 epochs. On a
+        few hundred rows this is a few hundred epochs, where a much larger budget starts to
+        reproduce training rows; on 30,000 rows of 15 columns, about 95 epochs.
     batch_size : int, default=256
         Rows per optimizer step.
     learning_rate : float, default=2e-3
@@ -392,9 +394,11 @@ class MaskedDiffusionSynthesizer(IncrementalMixin, BaseSynthesizer):
         """The budget in optimizer steps on ``n_rows`` training rows: ``epochs`` epochs, or
         with ``"auto"`` about ``_STEPS_PER_CELL`` step per cell within the bounds (less than
         one epoch on a table of millions of rows, which a streamed fit can stop within)."""
+        steps_per_epoch = self._steps_per_epoch(n_rows)
         if self.epochs != "auto":
-            return self.epochs * self._steps_per_epoch(n_rows)
-        return math.ceil(min(max(_STEPS_PER_CELL * n_rows * n_columns, _MIN_STEPS), _MAX_STEPS))
+            return self.epochs * steps_per_epoch
+        steps = min(max(_STEPS_PER_CELL * n_rows * n_columns, _MIN_STEPS), _MAX_STEPS)
+        return math.ceil(min(steps, _MAX_EPOCHS * steps_per_epoch))
 
     def _n_epochs(self, n_rows, n_columns):
         """The epoch budget of :meth:`fit` on ``n_rows`` training rows: the steps of the

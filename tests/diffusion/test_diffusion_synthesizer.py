@@ -270,6 +270,8 @@ def test_auto_epochs_follow_the_size_of_the_table():
     assert synthesizer._n_epochs(1000, 10) == 750
     assert synthesizer._n_epochs(30, 5) == 250  # at least 250 steps, one per epoch
     assert synthesizer._n_epochs(100_000, 20) == 26  # at most 10,000 steps, 391 per epoch
+    # 400 rows x 31 columns would be 3,720 steps, 1,860 passes over the rows: at most 800
+    assert synthesizer._n_epochs(400, 31) == 800
     assert synthesizer.set_params(epochs=7)._n_epochs(1000, 10) == 7
 
 
