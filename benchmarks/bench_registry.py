@@ -57,6 +57,7 @@ SYNTHESIZERS = {
     "diffusion": SynthesizerSpec("skltab.diffusion.MaskedDiffusionSynthesizer"),
     "predllm": SynthesizerSpec("skltab.llm.PredLLMSynthesizer"),
     "predllm_y": SynthesizerSpec("skltab.llm.PredLLMSynthesizer", fit_with_target=True),
+    "predllm_fixed": SynthesizerSpec("skltab.llm.PredLLMSynthesizer", {"permutation": "fixed"}),
     "reward_diffusion": SynthesizerSpec(
         _REWARD, {"synthesizer": SynthesizerSpec("skltab.diffusion.MaskedDiffusionSynthesizer")}),
     # post-training at a tenth of Pred-LLM's peak rate: one more epoch at the peak rate

@@ -75,13 +75,37 @@ def test_training_orders_follow_the_permutation():
     X, y = table.drop(columns="kind"), table["kind"]
     rng = np.random.RandomState(0)
     orders = {}
-    for permutation in ("features", "all", "none"):
+    for permutation in ("features", "all", "fixed", "none"):
         fitted = PredLLMSynthesizer(**TINY, permutation=permutation, random_state=0).fit(X, y)
         orders[permutation] = fitted._training_orders(200, rng)
     assert all(order[-1] == "kind" for order in orders["features"])
     assert len({tuple(order) for order in orders["features"]}) == 2
     assert len({tuple(order) for order in orders["all"]}) == 6
     assert {tuple(order) for order in orders["none"]} == {("size", "shade", "kind")}
+    fixed = {tuple(order) for order in orders["fixed"]}
+    assert len(fixed) == 1 and next(iter(fixed))[-1] == "kind"
+
+
+def test_a_fixed_order_is_drawn_by_fit_and_writes_every_row():
+    table = pd.DataFrame({name: np.arange(30) % (k + 2) for k, name in enumerate("abcdef")})
+    orders = {seed: PredLLMSynthesizer(**TINY, permutation="fixed", random_state=seed).fit(
+        table).column_order_ for seed in range(4)}
+    assert all(sorted(order) == list("abcdef") for order in orders.values())
+    assert len({tuple(order) for order in orders.values()}) > 1
+    fitted = PredLLMSynthesizer(**TINY, permutation="fixed", random_state=0).fit(table)
+    assert fitted.column_order_ == orders[0]
+    rng = np.random.RandomState(0)
+    assert all(fitted._order({}, rng)[0] == orders[0] for _ in range(20))
+    assert fitted._order({"d": "1"}, rng) == (orders[0], {"d": "1"})
+    conditioned = fitted.sample(20, conditions=pd.DataFrame({"d": [1] * 20}), random_state=0)
+    assert (conditioned["d"] == 1).all()
+    assert PredLLMSynthesizer(**TINY, random_state=0).fit(table).column_order_ is None
+
+
+def test_a_fixed_order_learns_a_dependence_without_a_target():
+    synthesizer = PredLLMSynthesizer(**SMALL, permutation="fixed", random_state=0)
+    sample = synthesizer.fit(_relation_table()).sample(200, random_state=0)
+    assert np.mean(np.where(sample["size"] >= 50, "big", "small") == sample["kind"]) > 0.9
 
 
 def test_history_records_every_epoch_and_the_loss_falls(relation_model):
@@ -181,7 +205,8 @@ def test_the_likeliest_orders_keep_the_target_last_and_need_a_fit():
     fitted = PredLLMSynthesizer(**TINY, n_sampling_orders=4, random_state=0).fit(X, y)
     assert len(fitted.sampling_orders_) == 2  # the two orders of the features
     assert all(order[-1] == "kind" for order in fitted.sampling_orders_)
-    for params in ({"n_sampling_orders": 4, "permutation": "none"}, {}):
+    for params in ({"n_sampling_orders": 4, "permutation": "none"},
+                   {"n_sampling_orders": 4, "permutation": "fixed"}, {}):
         assert PredLLMSynthesizer(**TINY, **params, random_state=0).fit(
             X, y).sampling_orders_ is None
     assert PredLLMSynthesizer(**TINY, n_sampling_orders=4, random_state=0).partial_fit(
