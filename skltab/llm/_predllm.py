@@ -790,7 +790,8 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
         if self.permutation != "fixed":
             return None
         rank = np.random.RandomState(seed).permutation(len(self.features_))
-        return [self.features_[k] for k in rank] + ([self.target_] if self.target_ else [])
+        tail = [self.target_] if self.target_ is not None else []
+        return [self.features_[k] for k in rank] + tail
 
     def _training_orders(self, n_rows, rng):
         """Column order of each training row under ``permutation``."""
@@ -799,7 +800,8 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
             return [self.column_order_] * n_rows
         permuted = self.features_ if self.permutation == "features" else columns
         ranks = rng.uniform(size=(n_rows, len(permuted))).argsort(axis=1)
-        tail = [self.target_] if self.permutation == "features" and self.target_ else []
+        tail = ([self.target_] if self.permutation == "features" and self.target_ is not None
+                else [])
         names = np.asarray(permuted, dtype=object)
         return [list(names[rank]) + tail for rank in ranks]
 

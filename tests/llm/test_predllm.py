@@ -86,6 +86,15 @@ def test_training_orders_follow_the_permutation():
     assert len(fixed) == 1 and next(iter(fixed))[-1] == "kind"
 
 
+def test_a_target_named_with_an_empty_string_stays_last_in_the_orders():
+    table = _relation_table(40)
+    X, y = table.drop(columns="kind"), table["kind"].rename("")
+    for permutation in ("features", "fixed"):
+        fitted = PredLLMSynthesizer(**TINY, permutation=permutation, random_state=0).fit(X, y)
+        orders = fitted._training_orders(10, np.random.RandomState(0))
+        assert all(len(order) == 3 and order[-1] == "" for order in orders)
+
+
 def test_a_fixed_order_is_drawn_by_fit_and_writes_every_row():
     table = pd.DataFrame({name: np.arange(30) % (k + 2) for k, name in enumerate("abcdef")})
     orders = {seed: PredLLMSynthesizer(**TINY, permutation="fixed", random_state=seed).fit(
