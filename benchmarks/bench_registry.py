@@ -58,6 +58,7 @@ SYNTHESIZERS = {
     "predllm": SynthesizerSpec("skltab.llm.PredLLMSynthesizer"),
     "predllm_y": SynthesizerSpec("skltab.llm.PredLLMSynthesizer", fit_with_target=True),
     "predllm_fixed": SynthesizerSpec("skltab.llm.PredLLMSynthesizer", {"permutation": "fixed"}),
+    "predllm_mixed": SynthesizerSpec("skltab.llm.PredLLMSynthesizer", {"permutation": "mixed"}),
     "reward_diffusion": SynthesizerSpec(
         _REWARD, {"synthesizer": SynthesizerSpec("skltab.diffusion.MaskedDiffusionSynthesizer")}),
     # post-training at a tenth of Pred-LLM's peak rate: one more epoch at the peak rate

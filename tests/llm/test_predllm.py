@@ -86,6 +86,37 @@ def test_training_orders_follow_the_permutation():
     assert len(fixed) == 1 and next(iter(fixed))[-1] == "kind"
 
 
+def test_mixed_orders_write_half_the_training_rows_in_the_drawn_order():
+    table = pd.DataFrame({name: np.arange(30) % (k + 2) for k, name in enumerate("abcdef")})
+    fitted = PredLLMSynthesizer(**TINY, permutation="mixed", random_state=0).fit(table)
+    anchor = fitted.column_order_
+    assert sorted(anchor) == list("abcdef")
+    assert anchor == PredLLMSynthesizer(**TINY, permutation="fixed", random_state=0).fit(
+        table).column_order_
+    orders = [tuple(order) for order in fitted._training_orders(2000, np.random.RandomState(0))]
+    assert 900 < orders.count(tuple(anchor)) < 1100
+    assert len(set(orders)) > 500 and all(sorted(order) == list("abcdef") for order in orders)
+    X, y = _relation_table(40).drop(columns="kind"), _relation_table(40)["kind"]
+    with_target = PredLLMSynthesizer(**TINY, permutation="mixed", random_state=0).fit(X, y)
+    targeted = with_target._training_orders(100, np.random.RandomState(0))
+    assert all(order[-1] == "kind" for order in targeted)
+    assert len({tuple(order) for order in targeted}) == 2
+
+
+def test_mixed_orders_sample_in_the_drawn_order_with_conditions_first():
+    table = pd.DataFrame({name: np.arange(30) % (k + 2) for k, name in enumerate("abcdef")})
+    fitted = PredLLMSynthesizer(**TINY, permutation="mixed", random_state=0).fit(table)
+    anchor = fitted.column_order_
+    assert fitted.sampling_orders_ == [anchor]
+    rng = np.random.RandomState(0)
+    assert all(fitted._order({}, rng)[0] == anchor for _ in range(20))
+    assert list(fitted._order({}, rng)[1]) == anchor[:1]
+    order, starts = fitted._order({"d": "1"}, rng)
+    assert starts == {"d": "1"} and order == ["d"] + [name for name in anchor if name != "d"]
+    conditioned = fitted.sample(20, conditions=pd.DataFrame({"d": [1] * 20}), random_state=0)
+    assert (conditioned["d"] == 1).all()
+
+
 def test_a_target_named_with_an_empty_string_stays_last_in_the_orders():
     table = _relation_table(40)
     X, y = table.drop(columns="kind"), table["kind"].rename("")
@@ -111,10 +142,12 @@ def test_a_fixed_order_is_drawn_by_fit_and_writes_every_row():
     assert PredLLMSynthesizer(**TINY, random_state=0).fit(table).column_order_ is None
 
 
-def test_a_fixed_order_learns_a_dependence_without_a_target():
-    synthesizer = PredLLMSynthesizer(**SMALL, permutation="fixed", random_state=0)
+# random orders ("features") keep the rule in about half the rows here (0.525)
+@pytest.mark.parametrize("permutation, kept", [("fixed", 0.9), ("mixed", 0.8)])
+def test_one_sampling_order_learns_a_dependence_without_a_target(permutation, kept):
+    synthesizer = PredLLMSynthesizer(**SMALL, permutation=permutation, random_state=0)
     sample = synthesizer.fit(_relation_table()).sample(200, random_state=0)
-    assert np.mean(np.where(sample["size"] >= 50, "big", "small") == sample["kind"]) > 0.9
+    assert np.mean(np.where(sample["size"] >= 50, "big", "small") == sample["kind"]) > kept
 
 
 def test_history_records_every_epoch_and_the_loss_falls(relation_model):
@@ -218,6 +251,9 @@ def test_the_likeliest_orders_keep_the_target_last_and_need_a_fit():
                    {"n_sampling_orders": 4, "permutation": "fixed"}, {}):
         assert PredLLMSynthesizer(**TINY, **params, random_state=0).fit(
             X, y).sampling_orders_ is None
+    mixed = PredLLMSynthesizer(**TINY, n_sampling_orders=4, permutation="mixed",
+                               random_state=0).fit(X, y)
+    assert mixed.sampling_orders_ == [mixed.column_order_]
     assert PredLLMSynthesizer(**TINY, n_sampling_orders=4, random_state=0).partial_fit(
         table).sampling_orders_ is None
 
