@@ -86,6 +86,20 @@ def test_training_orders_follow_the_permutation():
     assert len(fixed) == 1 and next(iter(fixed))[-1] == "kind"
 
 
+def test_auto_permutation_mixes_orders_on_tables_of_2000_rows_or_more():
+    rng = np.random.RandomState(0)
+    small = pd.DataFrame({"a": rng.randint(0, 3, 1999), "b": rng.choice(["x", "y"], 1999)})
+    fitted = PredLLMSynthesizer(**TINY, random_state=0).fit(small)
+    assert fitted.permutation_ == "features" and fitted.column_order_ is None
+    assert fitted.sampling_orders_ is None
+    large = pd.concat([small, small.iloc[:1]], ignore_index=True)
+    fitted = PredLLMSynthesizer(**TINY, random_state=0).fit(large)
+    assert fitted.permutation_ == "mixed" and sorted(fitted.column_order_) == ["a", "b"]
+    assert fitted.sampling_orders_ == [fitted.column_order_]
+    assert PredLLMSynthesizer(**TINY, permutation="all", random_state=0).fit(
+        large).permutation_ == "all"
+
+
 def test_mixed_orders_write_half_the_training_rows_in_the_drawn_order():
     table = pd.DataFrame({name: np.arange(30) % (k + 2) for k, name in enumerate("abcdef")})
     fitted = PredLLMSynthesizer(**TINY, permutation="mixed", random_state=0).fit(table)
