@@ -53,9 +53,9 @@ _ONE_ORDER = ("fixed", "none")
 #: ``permutation="mixed"``: share of the training rows written in the one order of ``fit``.
 _ANCHOR_SHARE = 0.5
 #: ``permutation="auto"``: tables of at least this many rows are fitted with ``"mixed"``,
-#: smaller ones with ``"features"`` (on a few hundred rows the one order's rows were learned
-#: by heart: early stopping came sooner and the rows kept fewer dependencies).
-_MIXED_MIN_ROWS = 2000
+#: smaller ones with ``"features"`` (on a few hundred rows, early stopping came sooner with
+#: ``"mixed"`` and the rows kept fewer dependencies; see docs/benchmarks.md).
+_MIXED_MIN_ROWS = 1000
 #: Gradients are clipped to this norm.
 _MAX_GRAD_NORM = 1.0
 
@@ -112,7 +112,7 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
         :meth:`fit` for every row (the features in a random order, the target last), that
         one order for half of the rows (drawn anew at every epoch) and random orders as
         ``"features"`` for the others, or the table's order. ``"auto"`` is ``"mixed"`` on
-        tables of at least 2,000 rows and ``"features"`` on smaller ones. Without ``y``,
+        tables of at least 1,000 rows and ``"features"`` on smaller ones. Without ``y``,
         "features" and "all" are the same. With one order ("mixed", "fixed", "none") every
         sampled row is written in it, and the model learns that way of writing a row
         better than it learns every way: fitted without ``y``, "mixed" measured a

@@ -86,9 +86,9 @@ def test_training_orders_follow_the_permutation():
     assert len(fixed) == 1 and next(iter(fixed))[-1] == "kind"
 
 
-def test_auto_permutation_mixes_orders_on_tables_of_2000_rows_or_more():
+def test_auto_permutation_mixes_orders_on_tables_of_1000_rows_or_more():
     rng = np.random.RandomState(0)
-    small = pd.DataFrame({"a": rng.randint(0, 3, 1999), "b": rng.choice(["x", "y"], 1999)})
+    small = pd.DataFrame({"a": rng.randint(0, 3, 999), "b": rng.choice(["x", "y"], 999)})
     fitted = PredLLMSynthesizer(**TINY, random_state=0).fit(small)
     assert fitted.permutation_ == "features" and fitted.column_order_ is None
     assert fitted.sampling_orders_ is None
