@@ -171,8 +171,7 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
     sampling : {"feature_conditional", "plain"}, default="feature_conditional"
         How a row starts: with one feature (chosen at random, or the first of the row's
         order with one order or ``n_sampling_orders``) set to a value drawn from its real
-        marginal
-        (Pred-LLM), or from the start token alone.
+        marginal (Pred-LLM), or from the start token alone.
     n_sampling_orders : int or None, default=None
         Column orders of the sampled rows. None: a new random order per row (GReaT,
         Pred-LLM). An int: each row is written in one of the ``n_sampling_orders`` orders
@@ -181,8 +180,7 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
         ``permutation`` draws the training orders; conditioned columns come first, then
         the others in the row's order, and a feature-conditional start is its first free
         feature. Not used with ``permutation="fixed"``, ``"mixed"`` or ``"none"``. A
-        parameter to
-        tune: it helped some tables and hurt others (see Notes).
+        parameter to tune: it helped some tables and hurt others (see Notes).
     label_query : {"sample", "argmax"} or None, default="sample"
         How the target of ``fit(X, y)`` is written. The target comes after the generated
         features, and for a categorical or boolean target (or a binned numeric one, whose
@@ -289,14 +287,13 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
 
     Sampling orders: a model trained on every column order is not equally good in each.
     With ``permutation="features"`` or ``"all"`` and ``n_sampling_orders`` set, :meth:`fit`
-    scores up to 256 held-out rows in 16
-    candidate orders (16 forward passes over them) and samples every row in one of the
-    likeliest. Fitted without a target (seed 0, 4 orders, four draws of the held-out rows
-    and candidates), bank's train-on-synthetic ratio was 0.80 to 0.95 (mean 0.88) against
-    0.76 to 0.80 with random orders, but abalone's was 0.78 to 0.87 against 0.84 to 0.88,
-    with association errors of 0.046 to 0.068 against 0.030 to 0.053. The held-out
-    likelihood does not tell which orders write the best rows: tune it with a utility
-    scorer (see the user guide).
+    scores up to 256 held-out rows in 16 candidate orders (16 forward passes over them)
+    and samples every row in one of the likeliest. Fitted without a target (seed 0, 4
+    orders, four draws of the held-out rows and candidates), bank's train-on-synthetic
+    ratio was 0.80 to 0.95 (mean 0.88) against 0.76 to 0.80 with random orders, but
+    abalone's was 0.78 to 0.87 against 0.84 to 0.88, with association errors of 0.046 to
+    0.068 against 0.030 to 0.053. The held-out likelihood does not tell which orders write
+    the best rows: tune it with a utility scorer (see the user guide).
 
     With ``permutation="features"`` or ``"mixed"`` the model never sees the target before a
     feature, so ``conditions`` on the target (placed first in the prompt) are out of its
