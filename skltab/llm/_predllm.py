@@ -27,8 +27,11 @@ _SCRATCH_LEARNING_RATE = 2e-3
 _PRETRAINED_LEARNING_RATE = 5e-5
 #: Kinds of targets whose label is queried among the real labels.
 _LABEL_KINDS = ("categorical", "boolean")
-#: ``epochs="auto"``: training tokens of the budget, and the fewest and most epochs.
+#: ``epochs="auto"``: training tokens of the budget where an epoch has at most
+#: ``_FULL_BUDGET_EPOCH_TOKENS`` tokens (beyond, the budget falls with the square root of an
+#: epoch's tokens), and the fewest and most epochs.
 _TOKEN_BUDGET = 6_000_000
+_FULL_BUDGET_EPOCH_TOKENS = 100_000
 _MIN_EPOCHS = 10
 _MAX_EPOCHS = 400
 #: ``n_iter_no_change="auto"``: patience of at least this share of the epoch budget, this many
@@ -132,10 +135,12 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
     epochs : int or "auto", default="auto"
         Most passes over the training rows in :meth:`fit` (early stopping may stop sooner).
         ``"auto"`` derives the budget from the table: about 6 million training tokens
-        (rows after the validation split times their mean length in tokens), at least 10
-        and at most 400 epochs. A table of a few hundred short rows gets the 400 epochs
-        (small tables need many passes, and early stopping guards them against copying);
-        adult (4,500 training rows of about 46 tokens) gets 30.
+        (rows after the validation split times their mean length in tokens) where an epoch
+        has at most 100,000 tokens, and beyond, 6 million times the square root of
+        100,000 over an epoch's tokens; at least 10 and at most 400 epochs. A table of a
+        few hundred short rows gets the 400 epochs (small tables need many passes, and
+        early stopping guards them against copying); adult (4,500 training rows of about
+        44 tokens, 4.3 million tokens) gets 22.
     batch_size : int, default=32
         Rows per forward pass in training.
     learning_rate : float or "auto", default="auto"
@@ -586,7 +591,9 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
         tokens on average."""
         if self.epochs != "auto":
             return self.epochs
-        epochs = math.ceil(_TOKEN_BUDGET / (n_rows * row_tokens))
+        epoch_tokens = n_rows * row_tokens
+        budget = _TOKEN_BUDGET * min(1.0, math.sqrt(_FULL_BUDGET_EPOCH_TOKENS / epoch_tokens))
+        epochs = math.ceil(budget / epoch_tokens)
         return min(max(epochs, _MIN_EPOCHS), _MAX_EPOCHS)
 
     def _patience(self, epochs, validation_every):

@@ -395,6 +395,10 @@ def test_auto_epochs_follow_the_tokens_of_the_table():
     assert synthesizer._n_epochs(1000, 50.0) == 120
     assert synthesizer._n_epochs(100, 20.0) == 400  # at most 400 epochs
     assert synthesizer._n_epochs(100_000, 60.0) == 10  # at least 10 epochs
+    # Beyond 100,000 tokens an epoch, the budget falls with the square root of an epoch's
+    # tokens: 200,000 tokens an epoch make 6 million / sqrt(2) = 4.24 million, 22 epochs.
+    assert synthesizer._n_epochs(2000, 50.0) == 60
+    assert synthesizer._n_epochs(4000, 50.0) == 22
     assert synthesizer.set_params(epochs=7)._n_epochs(1000, 50.0) == 7
 
 
