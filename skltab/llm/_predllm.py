@@ -56,9 +56,9 @@ _ONE_ORDER = ("fixed", "none")
 #: ``permutation="mixed"``: share of the training rows written in the one order of ``fit``.
 _ANCHOR_SHARE = 0.5
 #: ``permutation="auto"``: tables of at least this many rows are fitted with ``"mixed"``
-#: (over three seeds it kept dependencies as well as random orders or better on every table
-#: measured, 142 to 5,000 rows; see docs/benchmarks.md), smaller ones, unmeasured, with
-#: ``"features"``.
+#: (over three seeds it kept more dependencies than random orders on three of the four
+#: tables of 142 to 455 rows, as many within the seeds' spread on the fourth, more on the
+#: larger ones; see docs/benchmarks.md), smaller ones, unmeasured, with ``"features"``.
 _MIXED_MIN_ROWS = 100
 #: Gradients are clipped to this norm.
 _MAX_GRAD_NORM = 1.0
