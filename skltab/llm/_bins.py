@@ -21,7 +21,7 @@ OUT_OF_RANGE = "out of range"
 #: Quantiles kept per column to map the uniform level of a bin back to a value.
 _N_QUANTILES = 1000
 #: The automatic number of bins: about this many training rows per bin ...
-_ROWS_PER_BIN = 8
+_ROWS_PER_BIN = 16
 #: ... and at least and at most as many bins.
 _MIN_BINS, _MAX_BINS = 8, 64
 

@@ -97,7 +97,7 @@ def test_conditions_may_hold_some_binned_columns_only():
     assert encoded["gain"][0] in bins.labels and encoded["gain"][1] is None
 
 
-@pytest.mark.parametrize("n_rows, expected", [(40, 8), (142, 17), (455, 56), (5000, 64)])
+@pytest.mark.parametrize("n_rows, expected", [(40, 8), (142, 8), (300, 18), (455, 28), (5000, 64)])
 def test_automatic_bins_follow_the_rows(n_rows, expected):
     assert auto_n_bins(n_rows) == expected
 

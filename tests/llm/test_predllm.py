@@ -156,10 +156,12 @@ def test_a_fixed_order_is_drawn_by_fit_and_writes_every_row():
     assert PredLLMSynthesizer(**TINY, random_state=0).fit(table).column_order_ is None
 
 
-# random orders ("features") keep the rule in about half the rows here (0.525)
+# random orders ("features") keep the rule in about half the rows here (0.525); with half
+# the rows in random orders, "mixed" needs twice SMALL's epochs to learn it on most seeds
 @pytest.mark.parametrize("permutation, kept", [("fixed", 0.9), ("mixed", 0.8)])
 def test_one_sampling_order_learns_a_dependence_without_a_target(permutation, kept):
-    synthesizer = PredLLMSynthesizer(**SMALL, permutation=permutation, random_state=0)
+    synthesizer = PredLLMSynthesizer(**{**SMALL, "epochs": 60}, permutation=permutation,
+                                     random_state=0)
     sample = synthesizer.fit(_relation_table()).sample(200, random_state=0)
     assert np.mean(np.where(sample["size"] >= 50, "big", "small") == sample["kind"]) > kept
 
