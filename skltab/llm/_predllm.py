@@ -130,10 +130,11 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
         quantile bin (``"q0"`` to ``"q{n_bins - 1}"``, bins of equal real frequency), one
         token the model learns like a category; a sampled label becomes a number drawn from
         the real column's distribution within the bin. None writes every number in digits,
-        with the column's precision, as the paper does. ``"auto"``: one bin per 8 rows
+        with the column's precision, as the paper does. ``"auto"``: one bin per 16 rows
         given to :meth:`fit`, 8 to 64, for a model built from scratch (a few hundred rows
-        do not teach such a model how the digits of columns depend on each other); None
-        for a pretrained model, which knows numbers written in digits.
+        do not teach such a model how the digits of columns depend on each other, nor
+        how the labels of many narrow bins do); None for a pretrained model, which knows
+        numbers written in digits.
     epochs : int or "auto", default="auto"
         Most passes over the training rows in :meth:`fit` (early stopping may stop sooner).
         ``"auto"`` derives the budget from the table: about 6 million training tokens

@@ -468,14 +468,15 @@ def test_early_stopping_stops_on_the_validation_loss_and_keeps_the_best_state():
     from skltab.utils._random import draw_seed
 
     # columns of noise: held-out rows stop getting more likely once the model has learned
-    # the marginals, and then less likely as it learns the training rows
+    # the marginals, and then less likely as it learns the training rows (25 bins of 8 rows
+    # each for "a", which a model this size learns by heart within 80 epochs)
     rng = np.random.RandomState(0)
     table = pd.DataFrame({"a": rng.randint(0, 100, 200), "b": rng.choice(list("abcdefghij"), 200),
                           "c": rng.choice(list("xyz"), 200)})
     fitted = PredLLMSynthesizer(
         model_config={"n_layer": 2, "n_embd": 64, "n_head": 2, "vocab_size": 300,
                       "dropout": 0.0},
-        epochs=80, batch_size=16, learning_rate=3e-3, n_iter_no_change=3,
+        epochs=80, batch_size=16, learning_rate=3e-3, n_iter_no_change=3, n_bins=25,
         random_state=0).fit(table)
     assert fitted.stopping_reason_ == "n_iter_no_change" and fitted.n_iter_ < 80
     assert fitted.n_iter_ - fitted.best_epoch_ >= 3
