@@ -69,8 +69,9 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--datasets", nargs="+", default=list(DATASETS), choices=list(DATASETS))
-    parser.add_argument("--params", type=json.loads, default={},
-                        help="PredLLMSynthesizer parameters, as JSON")
+    parser.add_argument("--params", type=json.loads, default={"row_format": "text"},
+                        help="PredLLMSynthesizer parameters, as JSON (rows written as text "
+                        "by default: unconstrained decoding reads and parses text)")
     parser.add_argument("--class-path", default=PREDLLM,
                         help="import path of the synthesizer class")
     parser.add_argument("--seed", type=int, default=0)

@@ -1,8 +1,9 @@
 """Pred-LLM's sampling speed on fitted models, to compare two versions of the decoder.
 
-Fits ``PredLLMSynthesizer(random_state=SEED)`` on each dataset's training part (the split of
-``run.py``) unless ``--models`` already holds it (``predllm_DATASET.joblib``; fitting does not
-depend on the decoder), then times ``sample(--rows, random_state=1)`` ``--repeats`` times
+Fits ``PredLLMSynthesizer(random_state=SEED, **PARAMS)`` (``--params``, JSON) on each
+dataset's training part (the split of ``run.py``) unless ``--models`` already holds it
+(``predllm_DATASET.joblib``; fitting does not depend on the decoder; use one folder per
+``--params``), then times ``sample(--rows, random_state=1)`` ``--repeats`` times
 after a warm-up and keeps the fastest. The rows' hash is saved too: two versions of the
 decoder that write the same rows give the same hash. Run it with two checkouts' skltab on
 ``PYTHONPATH`` and the same ``--models`` folder to compare them on one machine (the results
@@ -42,21 +43,23 @@ def _parse_args():
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--torch-threads", type=int, default=1)
     parser.add_argument("--label", required=True, help="name of this version in the results")
+    parser.add_argument("--params", type=json.loads, default={},
+                        help="PredLLMSynthesizer parameters of the fit, as JSON")
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     parser.add_argument("--output", type=Path,
                         default=RESULTS_DIR / "predllm_sampling.json")
     return parser.parse_args()
 
 
-def fitted_model(dataset, folder, data_dir):
-    """The saved model of ``dataset``, fitted and saved first if missing."""
+def fitted_model(dataset, folder, data_dir, params):
+    """The saved model of ``dataset``, fitted with ``params`` and saved first if missing."""
     from skltab import PredLLMSynthesizer
 
     path = folder / f"predllm_{dataset}.joblib"
     if not path.exists():
         train, _ = load_split(dataset, data_dir, SEED)
         folder.mkdir(parents=True, exist_ok=True)
-        joblib.dump(PredLLMSynthesizer(random_state=SEED).fit(train), path)
+        joblib.dump(PredLLMSynthesizer(random_state=SEED, **params).fit(train), path)
     return joblib.load(path)
 
 
@@ -87,9 +90,10 @@ def main():
     prepare(args.torch_threads)
     runs = json.loads(args.output.read_text()) if args.output.exists() else []
     for dataset in args.datasets:
-        model = fitted_model(dataset, args.models, args.data_dir)
+        model = fitted_model(dataset, args.models, args.data_dir, args.params)
         seconds, digest = time_sampling(model, args.rows, args.repeats)
-        runs.append({"label": args.label, "commit": _commit(), "dataset": dataset,
+        runs.append({"label": args.label, "commit": _commit(), "params": args.params,
+                     "dataset": dataset,
                      "rows": args.rows, "seconds": seconds, "rows_per_s": args.rows / seconds,
                      "rows_hash": digest, "torch_threads": args.torch_threads,
                      "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),

@@ -28,6 +28,7 @@ import re
 import numpy as np
 
 from ._codec import MISSING
+from ._model import FieldLayout, padded_token_inputs
 
 __all__ = ["build_automata", "generate", "value_log_probs"]
 
@@ -81,7 +82,7 @@ class CategoryAutomaton(_Automaton):
         return 0
 
     def _allowed(self, state, terminator):
-        ends = [terminator] if self.texts[state] is not None else []
+        ends = [terminator] if self.texts[state] is not None and terminator is not None else []
         return list(self.children[state]) + ends
 
     def advance(self, state, token):
@@ -393,9 +394,12 @@ def build_automata(layout, codec, observed):
     for name in codec.columns:
         column = codec.codecs[name]
         nullable = bool(column.column.nullable)
-        if column.kind in ("categorical", "boolean"):
+        if isinstance(layout, FieldLayout):
+            texts = sorted(layout.field_texts[name])
+            automaton = CategoryAutomaton([layout.value_ids(name, t) for t in texts], texts)
+        elif column.kind in ("categorical", "boolean"):
             texts = [t for t in column.category_texts + [MISSING] if t in observed[name]]
-            automaton = CategoryAutomaton([layout.value_ids(column.kind, t) for t in texts], texts)
+            automaton = CategoryAutomaton([layout.value_ids(name, t) for t in texts], texts)
         elif column.kind == "text":
             if token_texts is None:
                 size = layout.tokenizer.get_vocab_size()
@@ -422,7 +426,8 @@ class RowPlan:
     """What the sampler writes for one row, as a list of operations.
 
     ``("force", ids)`` writes the tokens ``ids``; ``("value", name, terminator)`` lets the
-    model write a value of column ``name`` through its automaton, ended by ``terminator``.
+    model write a value of column ``name`` through its automaton, ended by ``terminator``
+    (None: by the automaton's last token).
 
     Parameters
     ----------
@@ -432,12 +437,23 @@ class RowPlan:
         The row's random numbers, one per token position.
     query : bool, default=False
         Whether the labels are scored after the row's tokens (see :func:`generate`).
+    token_inputs : dict of str to list of int, default=None
+        The model's other inputs for each token (see
+        :meth:`~._model.TokenLayout.token_inputs`); None: positions are the tokens' indices.
     """
 
-    def __init__(self, operations, uniforms, query=False):
+    def __init__(self, operations, uniforms, query=False, token_inputs=None):
         self.operations = operations
         self.uniforms = uniforms
         self.query = query
+        self.token_inputs = token_inputs
+
+    @property
+    def max_tokens(self):
+        """Most tokens the row may take."""
+        if self.token_inputs is not None:
+            return len(next(iter(self.token_inputs.values())))
+        return len(self.uniforms) + 1
 
 
 class _RowState:
@@ -507,6 +523,9 @@ class _RowState:
             return
         self.state = self.automaton.advance(self.state, token)
         self.value_ids.append(token)
+        if terminator is None and not self.automaton.allowed(self.state, None):
+            self.values[name] = self.automaton.text(self.state, self.value_ids)
+            self._next_operation()
 
 
 def generate(model, plans, automata, temperature, batch_size, device, labels=None):
@@ -564,7 +583,7 @@ def _generate_batch(model, rows, temperature, device):
     run of tokens its plan forces after it (names, separators, a category's only
     continuation). Rows feed runs of different lengths, so each pass is right-padded to the
     longest; the padding stays masked in the key-value cache, and positions count a row's own
-    tokens only.
+    tokens only (or come from its plan).
     """
     import torch
 
@@ -573,18 +592,23 @@ def _generate_batch(model, rows, temperature, device):
     for row in active:
         row.pending = row.push_forced()
     active = _leave(active, None)[0]
+    if not active:
+        return
     cache, mask = _new_cache(model), torch.zeros((len(active), 0), dtype=torch.long,
                                                  device=device)
+    keys, table = _input_table([row.plan for row in active], device)
     while active:
         # a finished row is still here only for its label query: it feeds all but its last token
         feeds = [row.pending[:-1] if row.done else row.pending for row in active]
-        cache, mask, last = _feed(model, body_and_head, cache, mask, feeds, device)
+        cache, mask, last = _feed(model, body_and_head, cache, mask, keys, table, feeds,
+                                  device)
         for k, row in enumerate(active):
             if row.done:
                 real = mask[k].bool()
                 row.cache = [(layer.keys[k][:, real], layer.values[k][:, real])
                              for layer in cache.layers]
-        active, (cache, mask, last) = _leave(active, (cache, mask, last), finished=True)
+        active, (cache, mask, last, table) = _leave(active, (cache, mask, last, table),
+                                                    finished=True)
         if not active:
             break
         index, index_mask = _padded([row.allowed() for row in active])
@@ -594,7 +618,18 @@ def _generate_batch(model, rows, temperature, device):
                                             temperature).tolist()):
             row.push(token)
             row.pending = [token] + row.push_forced()
-        active, (cache, mask, last) = _leave(active, (cache, mask, last))
+        active, (cache, mask, last, table) = _leave(active, (cache, mask, last, table))
+
+
+def _input_table(plans, device):
+    """The names of the model's inputs beside the token ids and their value at each token
+    index of each row, as a tensor of shape (rows, inputs, tokens)."""
+    import torch
+
+    width = max(plan.max_tokens for plan in plans)
+    inputs = padded_token_inputs([plan.token_inputs for plan in plans],
+                                 [plan.max_tokens for plan in plans], width, device)
+    return list(inputs), torch.stack(list(inputs.values()), dim=1)
 
 
 def _leave(active, batch, finished=False):
@@ -613,10 +648,12 @@ def _leave(active, batch, finished=False):
     return [active[k] for k in keep], (cache, *(t[keep_t] for t in tensors))
 
 
-def _feed(model, body_and_head, cache, mask, feeds, device):
+def _feed(model, body_and_head, cache, mask, keys, table, feeds, device):
     """One forward pass of each row's tokens ``feeds`` (right-padded) continuing ``cache``:
     the new cache, the attention mask of every cached position and the output (the body's
-    last hidden state, or the logits for a model run whole) at each row's last fed token."""
+    last hidden state, or the logits for a model run whole) at each row's last fed token.
+    The model's inputs ``keys`` of a token are the row's entries of ``table`` (see
+    :func:`_input_table`) at the token's index."""
     import torch
 
     widths = np.array([len(feed) for feed in feeds])
@@ -624,11 +661,13 @@ def _feed(model, body_and_head, cache, mask, feeds, device):
     ids = np.zeros(fed.shape, dtype=np.int64)
     ids[fed] = list(itertools.chain.from_iterable(feeds))  # row by row, as fed is read
     widths, fresh = torch.as_tensor(widths, device=device), torch.as_tensor(fed, device=device)
-    positions = (mask.sum(1, keepdim=True) + torch.arange(fed.shape[1], device=device)) * fresh
+    indices = (mask.sum(1, keepdim=True) + torch.arange(fed.shape[1], device=device)).clamp(
+        max=table.shape[2] - 1)
+    values = table.gather(2, indices[:, None, :].expand(-1, len(keys), -1)) * fresh[:, None]
     mask = torch.cat([mask, fresh.long()], dim=1)
     output, cache = _cached_forward(body_and_head[0] if body_and_head else model, cache,
                                     input_ids=torch.as_tensor(ids, device=device),
-                                    attention_mask=mask, position_ids=positions)
+                                    attention_mask=mask, **dict(zip(keys, values.unbind(1))))
     states = output.last_hidden_state if body_and_head else output.logits
     last = states[torch.arange(len(feeds), device=device), (widths - 1).clamp(min=0)]
     return cache, mask, last
@@ -744,8 +783,11 @@ def _label_scores(model, rows, labels, device):
         row.cache = None
     mask = (torch.arange(width + 1, device=device)[None, :] >= width - lengths[:, None]).long()
     last = torch.as_tensor([[row.tokens[-1]] for row in rows], device=device)
+    keys, table = _input_table([row.plan for row in rows], device)
+    values = table[torch.arange(len(rows), device=device), :, lengths]
     output, cache = _cached_forward(model, _new_cache(model, layers), input_ids=last,
-                                    attention_mask=mask, position_ids=lengths[:, None])
+                                    attention_mask=mask,
+                                    **{key: values[:, [k]] for k, key in enumerate(keys)})
     first = torch.log_softmax(output.logits[:, -1].double(), dim=1)
     return list(_label_pass(model, cache, mask, lengths, first, labels, device))
 
@@ -791,7 +833,7 @@ def _label_pass(model, cache, mask, last_positions, first, labels, device):
     return scores.cpu().numpy()
 
 
-def value_log_probs(model, sequences, choices, batch_size, device):
+def value_log_probs(model, sequences, choices, batch_size, device, token_inputs=None):
     """Sum, per sequence, of the log-probabilities of chosen tokens among allowed ones.
 
     Parameters
@@ -807,6 +849,9 @@ def value_log_probs(model, sequences, choices, batch_size, device):
         Sequences per forward pass.
     device : str
         Torch device of the model.
+    token_inputs : list of dict, default=None
+        The model's other inputs for each row (see
+        :meth:`~._model.TokenLayout.token_inputs`); None: positions are the tokens' indices.
 
     Returns
     -------
@@ -819,7 +864,10 @@ def value_log_probs(model, sequences, choices, batch_size, device):
         for start in range(0, len(sequences), batch_size):
             batch = sequences[start : start + batch_size]
             ids, mask = _right_padded(batch, device)
-            logits = model(input_ids=ids, attention_mask=mask).logits
+            inputs = padded_token_inputs(
+                (token_inputs or [None] * len(sequences))[start : start + batch_size],
+                [len(sequence) for sequence in batch], ids.shape[1], device)
+            logits = model(input_ids=ids, attention_mask=mask, **inputs).logits
             rows, positions, allowed, tokens = [], [], [], []
             for r, row_choices in enumerate(choices[start : start + batch_size]):
                 for position, allowed_ids, token in row_choices:

@@ -9,15 +9,26 @@ terminator ``,`` (or the end-of-text token after the last field). Training, cons
 sampling and scoring all use the same segments, so the token sequences the sampler builds are
 exactly those the model was trained on. Numbers and datetimes are written one character per
 token, which lets the sampler constrain them digit by digit.
+
+A model built from scratch on a table whose every column takes a finite set of values
+(categories, booleans, numbers written as quantile bins or of few values) writes a row as
+*fields* instead (:class:`FieldLayout`): one token per field, no names and no separators, a
+third of the tokens of the text. The token is the value's text, shared by the columns that
+write the same text (the bin labels of all binned columns), as in the text; what the
+column names told the model is given beside each token, as GPT-2's token type id (the
+token's column) and position id (the column written next), whose learned embeddings the
+model adds to the token's. It reads the previous fields as a set (their order carries
+nothing the tokens do not) and is told which column to write.
 """
 
 import warnings
 
 from ..utils._optional import import_optional
-from ._codec import MISSING, NAME_SEPARATOR, TERMINATOR
+from ._codec import MISSING, NAME_SEPARATOR, TERMINATOR, unescape
 
-__all__ = ["DEFAULT_MODEL_CONFIG", "TokenLayout", "add_lora", "build_model", "load_pretrained",
-           "merge_lora", "train_tokenizer", "wrap_with_adapters"]
+__all__ = ["DEFAULT_MODEL_CONFIG", "FieldLayout", "TokenLayout", "add_lora", "build_model",
+           "load_pretrained", "merge_lora", "padded_token_inputs", "train_tokenizer",
+           "wrap_with_adapters"]
 
 #: Architecture of the GPT-2 built from scratch; ``vocab_size`` caps the trained tokenizer.
 DEFAULT_MODEL_CONFIG = {"n_layer": 3, "n_embd": 96, "n_head": 4, "vocab_size": 2048,
@@ -238,6 +249,7 @@ class TokenLayout:
         self.tokenizer = tokenizer
         self.bos_id = bos_id
         self.eos_id = eos_id
+        self.kinds = {name: codec.codecs[name].kind for name in codec.columns}
         self.term_id = self._single(TERMINATOR)
         self.char_ids = {char: self._single(char) for char in CHARACTERS}
         self.name_ids = {}
@@ -250,6 +262,11 @@ class TokenLayout:
             for name in codec.columns
         }
 
+    @property
+    def vocab_size(self):
+        """Size of the model's vocabulary."""
+        return self.tokenizer.get_vocab_size()
+
     def ids(self, text):
         """Token ids of one segment."""
         return self.tokenizer.encode(text, add_special_tokens=False).ids
@@ -261,23 +278,47 @@ class TokenLayout:
                              "PredLLMSynthesizer needs a byte-level tokenizer such as GPT-2's.")
         return ids[0]
 
-    def value_ids(self, kind, text):
-        """Token ids of one value's text (one per character for numbers and datetimes)."""
+    def writes(self, name, text):
+        """Whether a value of column ``name`` written ``text`` has token ids."""
+        return True
+
+    def in_characters(self, name):
+        """Whether the values of column ``name`` are written one character per token."""
+        return self.kinds[name] in CHARACTER_KINDS
+
+    def value_ids(self, name, text):
+        """Token ids of one value's text of column ``name`` (one per character for numbers
+        and datetimes)."""
         if text == MISSING:
             return list(self.missing_ids)
-        if kind in CHARACTER_KINDS:
+        if self.in_characters(name):
             return [self.char_ids[char] for char in text]
         return self.ids(text)
 
-    def column_ids(self, kind, texts):
-        """Token ids of many values of one column (each distinct text is tokenized once)."""
+    def column_ids(self, name, texts):
+        """Token ids of many values of column ``name`` (each distinct text is tokenized
+        once)."""
         known = {}
         out = []
         for text in texts:
             if text not in known:
-                known[text] = self.value_ids(kind, text)
+                known[text] = self.value_ids(name, text)
             out.append(known[text])
         return out
+
+    def terminator(self, last):
+        """The token that ends a field's value: the end token after the last field."""
+        return self.eos_id if last else self.term_id
+
+    def label_ids(self, name, text):
+        """Token ids of a label of column ``name`` written last, its end token included."""
+        return self.value_ids(name, text) + [self.eos_id]
+
+    def token_inputs(self, order):
+        """Inputs of the model for each token of a row written in ``order`` beside its id,
+        as a dict of input name to one list per token; None: positions are the tokens'
+        indices."""
+        return None
 
     def _max_value_tokens(self, codec, texts):
         longest = len(self.missing_ids)
@@ -299,9 +340,13 @@ class TokenLayout:
             for name in columns
         )
 
+    def n_positions(self, columns):
+        """Position ids a model needs for rows of ``columns``."""
+        return self.max_row_tokens(columns)
+
     def row_ids(self, value_ids, order, weights=None, value_weights=None):
-        """Token ids of one row (start token, fields in ``order``, end token) and the weight
-        of each token in the training loss.
+        """Token ids of one row (start token, fields in ``order``, end token), the weight
+        of each token in the training loss and the tokens' position ids.
 
         Parameters
         ----------
@@ -319,14 +364,117 @@ class TokenLayout:
         -------
         ids : list of int
         token_weights : list of float
+        token_inputs : dict of str to list of int or None
+            See :meth:`token_inputs`.
         """
         ids, token_weights = [self.bos_id], [1.0]
         last = len(order) - 1
         for k, name in enumerate(order):
-            ids += self.name_ids[name][k > 0] + value_ids[name]
-            ids.append(self.eos_id if k == last else self.term_id)
+            terminator = self.terminator(k == last)
+            ends = [] if terminator is None else [terminator]
+            ids += self.name_ids[name][k > 0] + value_ids[name] + ends
             weight = (weights or {}).get(name, 1.0)
             factors = (value_weights or {}).get(name) or [1.0] * len(value_ids[name])
             token_weights += [1.0] * len(self.name_ids[name][k > 0])
-            token_weights += [weight * factor for factor in factors] + [weight]
-        return ids, token_weights
+            token_weights += [weight * factor for factor in factors] + [weight] * len(ends)
+        return ids, token_weights, self.token_inputs(order)
+
+
+class FieldLayout(TokenLayout):
+    """Rows as fields: one token per field, beside it its column and the next column.
+
+    A row is the start token, one token per field and the end token. A field's token is
+    its value's text, one id per distinct text of all columns. Each token also gets a token
+    type id, the id of its column's own token (the start token's for the start and end
+    tokens), and a position id, the index of the column written next (``len(columns)``
+    before and at the end token).
+
+    Parameters
+    ----------
+    tokenizer : tokenizers.Tokenizer
+        The model's tokenizer (it gives the start and end tokens; the values' and columns'
+        ids follow its vocabulary).
+    codec : RowCodec
+        Text of the values.
+    bos_id, eos_id : int
+        Start and end tokens.
+    field_texts : dict of str to list of str
+        The texts each column writes (every column of ``codec``).
+
+    Attributes
+    ----------
+    text_ids : dict of str to int
+        Token id of each value's text.
+    type_ids : dict of str to int
+        Token type id of each column.
+    field_texts : dict of str to set of str
+        The texts each column writes.
+    """
+
+    def __init__(self, tokenizer, codec, bos_id, eos_id, field_texts):
+        super().__init__(tokenizer, codec, bos_id, eos_id)
+        self.columns = list(codec.columns)
+        self.name_ids = {name: ([], []) for name in self.columns}
+        self.max_value_tokens = {name: 1 for name in self.columns}
+        self.field_texts = {name: set(texts) for name, texts in field_texts.items()}
+        texts = sorted(set().union(*self.field_texts.values()))
+        first = tokenizer.get_vocab_size()
+        self.text_ids = {text: first + k for k, text in enumerate(texts)}
+        first += len(texts)
+        self.type_ids = {name: first + k for k, name in enumerate(self.columns)}
+        self._vocab_size = first + len(self.columns)
+        self._index = {name: k for k, name in enumerate(self.columns)}
+
+    @property
+    def vocab_size(self):
+        return self._vocab_size
+
+    def writes(self, name, text):
+        return text in self.field_texts[name]
+
+    def in_characters(self, name):
+        return False
+
+    def value_ids(self, name, text):
+        if text not in self.field_texts[name]:
+            raise ValueError(f"Column {name!r}: {unescape(text)!r} is not one of the values "
+                             "of the training rows, which are the only values the model "
+                             "writes.")
+        return [self.text_ids[text]]
+
+    def terminator(self, last):
+        return self.eos_id if last else None
+
+    def label_ids(self, name, text):
+        # the end token always follows the last field: it tells no label from another
+        return self.value_ids(name, text)
+
+    def token_inputs(self, order):
+        end = len(self.columns)
+        return {"position_ids": [self._index[name] for name in order] + [end, end],
+                "token_type_ids": ([self.bos_id] + [self.type_ids[name] for name in order]
+                                   + [self.bos_id])}
+
+    def max_row_tokens(self, columns):
+        return len(columns) + 2
+
+    def n_positions(self, columns):
+        return len(self.columns) + 1
+
+
+def padded_token_inputs(token_inputs, lengths, width, device):
+    """The inputs of :meth:`TokenLayout.token_inputs` of rows of ``lengths`` tokens as
+    tensors of ``width`` tokens per row, zero after each row's tokens (positions are the
+    tokens' indices for rows without inputs)."""
+    import torch
+
+    n_rows = len(lengths)
+    if token_inputs[0] is None:
+        return {"position_ids": torch.arange(width, device=device).repeat(n_rows, 1)}
+    tensors = {}
+    for key in token_inputs[0]:
+        table = torch.zeros((n_rows, width), dtype=torch.long)
+        for r, (inputs, length) in enumerate(zip(token_inputs, lengths)):
+            table[r, :length] = torch.as_tensor(inputs[key][:length])
+        tensors[key] = table.to(device)
+    return tensors

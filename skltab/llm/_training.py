@@ -6,6 +6,7 @@ import numpy as np
 import torch
 
 from .._nn._loop import TrainingTask
+from ._model import padded_token_inputs
 
 
 class LanguageModelTask(TrainingTask):
@@ -14,8 +15,9 @@ class LanguageModelTask(TrainingTask):
     Parameters
     ----------
     make_sequences : callable
-        ``(rng) -> list of (ids, token_weights)``: the token ids of every row for one epoch
-        and the loss weight of each token, from a ``numpy.random.RandomState`` (for the
+        ``(rng) -> list of (ids, token_weights, token_inputs)``: the token ids of every row
+        for one epoch, the loss weight of each token and the model's other inputs (see
+        :meth:`~._model.TokenLayout.row_ids`), from a ``numpy.random.RandomState`` (for the
         column orders).
     rng : numpy.random.RandomState
         Source of the column orders and of the batches' order.
@@ -76,18 +78,20 @@ def row_log_likelihoods(model, sequences, pad_id, device):
 
 def _token_losses(model, sequences, pad_id, device):
     """Cross-entropy of each predicted token of ``sequences`` (a list of ``(ids,
-    token_weights)``, padded), the token weights (0 on padding) and the number of tokens
-    predicted."""
-    width = max(len(ids) for ids, _ in sequences)
+    token_weights, token_inputs)``, padded), the token weights (0 on padding) and the number
+    of tokens predicted."""
+    width = max(len(ids) for ids, _, _ in sequences)
     ids = torch.full((len(sequences), width), pad_id, dtype=torch.long)
     mask = torch.zeros((len(sequences), width), dtype=torch.long)
     token_weights = torch.zeros((len(sequences), width))
-    for r, (sequence, sequence_weights) in enumerate(sequences):
+    for r, (sequence, sequence_weights, _) in enumerate(sequences):
         ids[r, : len(sequence)] = torch.as_tensor(sequence)
         mask[r, : len(sequence)] = 1
         token_weights[r, : len(sequence)] = torch.as_tensor(sequence_weights)
     ids, mask = ids.to(device), mask.to(device)
-    logits = model(input_ids=ids, attention_mask=mask).logits[:, :-1]
+    inputs = padded_token_inputs([inputs for _, _, inputs in sequences],
+                                 [len(sequence) for sequence, _, _ in sequences], width, device)
+    logits = model(input_ids=ids, attention_mask=mask, **inputs).logits[:, :-1]
     targets = ids[:, 1:]
     token_weights = token_weights[:, 1:].to(device=device, dtype=logits.dtype)
     losses = torch.nn.functional.cross_entropy(

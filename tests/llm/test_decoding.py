@@ -23,7 +23,7 @@ from skltab.llm._decoding import (  # noqa: E402
     generate,
     value_log_probs,
 )
-from skltab.llm._model import TokenLayout, build_model, check_model_config  # noqa: E402
+from skltab.llm._model import FieldLayout, TokenLayout, build_model, check_model_config  # noqa: E402,E501
 from skltab.llm._model import train_tokenizer  # noqa: E402
 from skltab.metadata import infer_metadata  # noqa: E402
 
@@ -304,3 +304,127 @@ def test_union_of_allowed_tokens_is_that_of_numpy_unique():
         assert union.tolist() == expected.tolist()
         assert inverse.tolist() == expected_inverse.reshape(index.shape).tolist()
         assert (union[inverse] == index).all()
+
+
+# -- rows written as fields ------------------------------------------------------------------
+def _field_table():
+    rng = np.random.RandomState(0)
+    return pd.DataFrame({
+        "colour": rng.choice(["red", "green", "dark red"], 60),
+        "size": rng.choice([1, 2, 3, 5], 60),
+        "shade": rng.choice(["red", "blue"], 60),
+    })
+
+
+def _tiny_field_setup(table, seed=0):
+    metadata = infer_metadata(table)
+    codec = RowCodec(metadata, table)
+    cells = codec.cells(table)
+    tokenizer = train_tokenizer([","] + [t for texts in cells.values() for t in texts], 300)
+    layout = FieldLayout(tokenizer, codec, 0, 0, cells)
+    torch.manual_seed(seed)
+    model = build_model(check_model_config({"n_layer": 1, "n_embd": 16, "n_head": 2}),
+                        layout.vocab_size, layout.n_positions(codec.columns), 0)
+    with torch.no_grad():  # weights large enough that every input moves the logits
+        for parameter in model.parameters():
+            parameter.normal_(0, 0.5)
+    observed = {name: set(texts) for name, texts in cells.items()}
+    return codec, layout, build_automata(layout, codec, observed), model.eval()
+
+
+def _field_plans(codec, layout, n_rows, seed, query=False):
+    rng = np.random.RandomState(seed)
+    plans = []
+    for _ in range(n_rows):
+        order = list(rng.permutation(codec.columns))
+        written = order[:-1] if query else order
+        operations = [("force", [layout.bos_id])] + [
+            ("value", name, layout.terminator(k == len(order) - 1))
+            for k, name in enumerate(written)]
+        plans.append(RowPlan(operations, rng.uniform(size=10), query, layout.token_inputs(order)))
+    return plans
+
+
+def test_a_field_is_one_token_beside_its_column_and_the_next_column():
+    codec, layout, _, _ = _tiny_field_setup(_field_table())
+    assert codec.columns == ["colour", "size", "shade"]
+    # the text "red" of two columns is one token; its column is the token type
+    assert layout.value_ids("colour", "red") == layout.value_ids("shade", "red")
+    texts = {"red", "green", "dark red", "1", "2", "3", "5", "blue"}
+    first = layout.tokenizer.get_vocab_size()
+    assert layout.vocab_size == first + len(texts) + 3
+    values = {"shade": layout.value_ids("shade", "blue"),
+              "colour": layout.value_ids("colour", "red"), "size": layout.value_ids("size", "3")}
+    ids, weights, inputs = layout.row_ids(values, ["shade", "colour", "size"], {"size": 5.0})
+    assert ids == [0] + values["shade"] + values["colour"] + values["size"] + [0]
+    assert weights == [1.0, 1.0, 1.0, 5.0, 5.0]
+    # each token's position is the column written next (3: the end)
+    assert inputs["position_ids"] == [2, 0, 1, 3, 3]
+    assert inputs["token_type_ids"] == [0, layout.type_ids["shade"], layout.type_ids["colour"],
+                                        layout.type_ids["size"], 0]
+    assert len(set(layout.type_ids.values()) | set(layout.text_ids.values())) == len(texts) + 3
+    assert layout.writes("size", "5") and not layout.writes("size", "4")
+    with pytest.raises(ValueError, match="Column 'size': '4' is not one of the values"):
+        layout.value_ids("size", "4")
+
+
+def _naive_field_rows(model, layout, automata, plans, temperature):
+    """Decode each row alone, one full forward pass per field, with the plan's uniforms."""
+    rows = []
+    for plan in plans:
+        tokens, values = [layout.bos_id], {}
+        for operation in plan.operations[1:]:
+            name = operation[1]
+            inputs = {key: torch.tensor([v[: len(tokens)]]) for key, v in plan.token_inputs.items()}
+            with torch.no_grad():
+                logits = model(torch.tensor([tokens]), **inputs).logits[0, -1].double()
+            allowed = list(automata[name].allowed(automata[name].start(), None))
+            probabilities = torch.softmax(logits[allowed] / temperature, 0).cumsum(0).numpy()
+            k = min(int((probabilities < plan.uniforms[len(tokens)]).sum()), len(allowed) - 1)
+            values[name] = automata[name].texts[automata[name].advance(0, allowed[k])]
+            tokens.append(allowed[k])
+        rows.append(values)
+    return rows
+
+
+@pytest.mark.parametrize("batch_size", [1, 7])
+def test_field_rows_follow_the_model_given_each_token_s_column_and_the_next(batch_size):
+    """Rows written as fields in lock step, with the key-value cache, are the rows of a
+    decoder that runs the whole row through the model for each field."""
+    codec, layout, automata, model = _tiny_field_setup(_field_table(), seed=1)
+    plans = _field_plans(codec, layout, 30, seed=3)
+    values, tokens, _ = generate(model, plans, automata, 1.5, batch_size, "cpu")
+    assert values == _naive_field_rows(model, layout, automata, plans, 1.5)
+    assert all(len(row) == 5 and row[-1] == 0 for row in tokens)
+    assert len({tuple(row.items()) for row in values}) > 10
+
+
+def test_field_labels_are_scored_from_each_row_cache():
+    codec, layout, automata, model = _tiny_field_setup(_field_table(), seed=2)
+    plans = _field_plans(codec, layout, 6, seed=4, query=True)
+    labels = [layout.label_ids("colour", text) for text in ("red", "green", "dark red")]
+    _, tokens, scores = generate(model, plans, automata, 1.0, 4, "cpu", labels)
+    for plan, row_tokens, row_scores in zip(plans, tokens, scores):
+        inputs = {key: torch.tensor([v[: len(row_tokens)]]) for key, v in plan.token_inputs.items()}
+        with torch.no_grad():
+            logits = model(torch.tensor([row_tokens]), **inputs).logits[0, -1].double()
+        expected = torch.log_softmax(logits, 0)[[label[0] for label in labels]].numpy()
+        # the query scores the last column, whichever it is
+        assert np.allclose(row_scores, expected, atol=1e-5)
+
+
+def test_value_log_probs_of_fields_give_each_token_its_inputs():
+    codec, layout, automata, model = _tiny_field_setup(_field_table(), seed=5)
+    order = ["size", "shade", "colour"]
+    values = {"size": layout.value_ids("size", "2"), "shade": layout.value_ids("shade", "red"),
+              "colour": layout.value_ids("colour", "green")}
+    ids, _, inputs = layout.row_ids(values, order)
+    allowed = [tuple(automata[name].allowed(0, None)) for name in order]
+    choices = [[(k + 1, allowed[k], ids[k + 1]) for k in range(3)]]
+    total = value_log_probs(model, [ids, ids[:2]], choices + [[]], 2, "cpu", [inputs, inputs])
+    with torch.no_grad():
+        logits = model(torch.tensor([ids]), **{k: torch.tensor([v]) for k, v in inputs.items()})
+    logits = logits.logits[0].double()
+    expected = sum(float(torch.log_softmax(logits[k, list(allowed[k])], 0)[
+        allowed[k].index(ids[k + 1])]) for k in range(3))
+    assert np.allclose(total, [expected, 0.0])

@@ -40,21 +40,23 @@ def _relation_table(n_rows=240, seed=0):
     })
 
 
-@pytest.fixture(scope="module")
-def relation_model():
+@pytest.fixture(scope="module", params=["fields", "text"])
+def relation_model(request):
     table = _relation_table()
     X, y = table.drop(columns="kind"), table["kind"]
-    return PredLLMSynthesizer(**SMALL, random_state=0).fit(X, y)
+    return PredLLMSynthesizer(**SMALL, row_format=request.param, random_state=0).fit(X, y)
 
 
-def test_tricky_text_samples_valid_rows_only():
+@pytest.mark.parametrize("row_format", ["fields", "text"])
+def test_tricky_text_samples_valid_rows_only(row_format):
     rng = np.random.RandomState(0)
     table = pd.DataFrame({
         "city, or is": rng.choice(["Paris, France", MISSING, "a\\b", "is is"], 80),
         "n": rng.randint(-50, 50, 80),
         "x is": np.where(rng.uniform(size=80) < 0.3, np.nan, np.round(rng.normal(size=80), 3)),
     })
-    synthesizer = PredLLMSynthesizer(**TINY, temperature=2.0, random_state=0).fit(table)
+    synthesizer = PredLLMSynthesizer(**TINY, temperature=2.0, row_format=row_format,
+                                     random_state=0).fit(table)
     sample = synthesizer.sample(200, random_state=0)
     assert set(sample["city, or is"]) <= set(table["city, or is"])
     assert sample["n"].between(-50, 49).all()
@@ -188,16 +190,21 @@ def test_argmax_label_is_the_most_probable_label_given_the_features(relation_mod
     layout, codec = fitted.layout_, fitted.codec_
     encoded = fitted.bins_.encode(features)  # size is written as its quantile bin
     cells = {name: codec.codecs[name].format(encoded[name]) for name in features}
+    order = ["size", "shade", "kind"]  # conditions are written in their order, the target last
+    token_inputs = layout.token_inputs(order)
     for i in range(len(features)):
         prompt = [layout.bos_id]
-        for k, name in enumerate(["size", "shade"]):  # conditions are written in their order
-            prompt += layout.name_ids[name][k > 0] + layout.value_ids(
-                codec.codecs[name].kind, cells[name][i]) + [layout.term_id]
+        for k, name in enumerate(order[:2]):
+            prompt += layout.name_ids[name][k > 0] + layout.value_ids(name, cells[name][i])
+            prompt += [] if layout.terminator(False) is None else [layout.terminator(False)]
         prompt += layout.name_ids["kind"][1]
         scores = []
         for label in fitted.label_ids_:
+            tokens = prompt + label
+            inputs = {key: torch.tensor([values[: len(tokens)]])
+                      for key, values in (token_inputs or {}).items()}
             with torch.no_grad():
-                logits = fitted.model_(torch.tensor([prompt + label])).logits[0]
+                logits = fitted.model_(torch.tensor([tokens]), **inputs).logits[0]
             log_probs = torch.log_softmax(logits.double(), 1)
             scores.append(sum(float(log_probs[len(prompt) - 1 + j, t])
                               for j, t in enumerate(label)))
@@ -355,6 +362,47 @@ def test_learning_rate_warms_up_then_decays():
     assert rates[0] < 1e-3 and max(rates) <= 1e-3 and rates[-1] < rates[1] and rates[-1] < 2e-4
 
 
+def test_fields_are_written_where_every_column_has_finitely_many_values():
+    from skltab.llm._model import FieldLayout
+
+    rng = np.random.RandomState(0)
+    table = pd.DataFrame({"c": rng.choice(["a", "b"], 80), "n": rng.choice([1, 4, 9], 80),
+                          "x": rng.normal(size=80).round(3)})
+    fitted = PredLLMSynthesizer(**TINY, early_stopping=False, random_state=0).fit(table)
+    assert isinstance(fitted.layout_, FieldLayout) and fitted.bins_.columns_ == ["x"]
+    # a row is its start token, one token per column and its end token: 4 tokens predicted
+    assert fitted.history_[0]["n_tokens"] == 80 * 4
+    # numbers of few values are written as the values of the training rows only
+    assert set(fitted.sample(300, random_state=0)["n"]) <= {1, 4, 9}
+    kept = fitted.sample(20, conditions=pd.DataFrame({"n": [9] * 20}), random_state=0)
+    assert (kept["n"] == 9).all()
+    with pytest.raises(ValueError, match="column 'n' value 5 is not one it takes"):
+        fitted.sample(5, conditions=pd.DataFrame({"n": [5] * 5}))
+    unseen = table.iloc[:5].assign(n=5)
+    assert (fitted.score_samples(unseen) < fitted.score_samples(table.iloc[:5]) - 20).all()
+    # in text, a number of a column not binned is written in digits
+    text = PredLLMSynthesizer(**TINY, row_format="text", random_state=0).fit(table)
+    assert not isinstance(text.layout_, FieldLayout)
+    assert text.layout_.value_ids("n", "9") == [text.layout_.char_ids["9"]]
+
+
+@pytest.mark.parametrize("params, column", [
+    ({"n_bins": None}, "n_bins=None"),
+    ({}, "column 'day' is of kind 'datetime'"),
+])
+def test_fields_need_columns_of_finitely_many_values(params, column):
+    from skltab.llm._model import FieldLayout
+
+    table = pd.DataFrame({"c": ["a", "b"] * 20, "n": np.arange(40) % 7,
+                          "day": pd.date_range("2024-01-01", periods=40)})
+    if "n_bins" not in params:
+        auto = PredLLMSynthesizer(**TINY, random_state=0).fit(table)
+        assert not isinstance(auto.layout_, FieldLayout)
+    table = table if "n_bins" not in params else table.drop(columns="day")
+    with pytest.raises(ValueError, match=f"row_format='fields' needs .*; {column}"):
+        PredLLMSynthesizer(**TINY, **params, row_format="fields").fit(table)
+
+
 def test_numeric_target_is_generated_after_the_features_as_a_number():
     rng = np.random.RandomState(0)
     X = pd.DataFrame({"a": rng.choice(["x", "y"], 80), "b": rng.randint(0, 9, 80)})
@@ -372,6 +420,7 @@ def test_numeric_target_is_generated_after_the_features_as_a_number():
     ({"model_config": {"n_layer": 0}}, ValueError, ["n_layer"]),
     ({"model_config": {"n_layer": 1}, "model_name_or_path": "x"}, ValueError, ["model_config"]),
     ({"permutation": "some"}, ValueError, ["permutation"]),
+    ({"row_format": "json"}, ValueError, ["row_format"]),
     ({"n_bins": 1}, ValueError, ["n_bins"]),
     ({"n_sampling_orders": 17}, ValueError, ["n_sampling_orders"]),
     ({"label_query": "max"}, ValueError, ["label_query"]),
@@ -397,6 +446,9 @@ def test_auto_epochs_follow_the_tokens_of_the_table():
     # 6 million training tokens: 1,000 rows of 50 tokens is 120 epochs.
     assert synthesizer._n_epochs(1000, 50.0) == 120
     assert synthesizer._n_epochs(100, 20.0) == 400  # at most 400 epochs
+    # written as fields, a row's token counts as three, and 100 epochs at most
+    assert synthesizer._n_epochs(2000, 50.0 / 3, fields=True) == 60
+    assert synthesizer._n_epochs(100, 20.0, fields=True) == 100
     assert synthesizer._n_epochs(100_000, 60.0) == 10  # at least 10 epochs
     # Beyond 100,000 tokens an epoch, the budget falls with the square root of an epoch's
     # tokens: 200,000 tokens an epoch make 6 million / sqrt(2) = 4.24 million, 22 epochs.
@@ -413,20 +465,22 @@ def test_auto_patience_is_a_share_of_the_budget_and_several_validations():
     assert synthesizer.set_params(n_iter_no_change=2)._patience(400, 4) == 2
 
 
-def test_mean_row_tokens_count_every_token_of_a_row():
+@pytest.mark.parametrize("row_format", ["fields", "text"])
+def test_mean_row_tokens_count_every_token_of_a_row(row_format):
     table = _relation_table(50)
-    fitted = PredLLMSynthesizer(**TINY, random_state=0).fit(table)
-    cells = fitted.codec_.cells(table)
+    fitted = PredLLMSynthesizer(**TINY, row_format=row_format, random_state=0).fit(table)
+    cells = fitted.codec_.cells(fitted.bins_.encode(table))
     rows = np.arange(50)
     lengths = [len(fitted.layout_.row_ids(
-        {name: fitted.layout_.value_ids(fitted.codec_.codecs[name].kind, cells[name][i])
-         for name in fitted.codec_.columns}, fitted.codec_.columns)[0]) for i in rows]
+        {name: fitted.layout_.value_ids(name, cells[name][i]) for name in fitted.codec_.columns},
+        fitted.codec_.columns)[0]) for i in rows]
     assert fitted._mean_row_tokens(cells, rows) == pytest.approx(np.mean(lengths))
 
 
 def test_validation_loss_counts_numbers_to_two_significant_digits():
     table = pd.DataFrame({"c": ["a", "b"] * 20, "x": [1234.5, np.nan, 0.0625, -7.0] * 10})
-    fitted = PredLLMSynthesizer(**TINY, permutation="none", random_state=0).fit(table)
+    fitted = PredLLMSynthesizer(**TINY, permutation="none", row_format="text",
+                                random_state=0).fit(table)
     cells = fitted.codec_.cells(table)
     assert cells["x"][:4] == ["1234.5000", MISSING, "0.0625", "-7.0000"]
     sequences = fitted._validation_sequences(cells, np.arange(4), 0)
@@ -434,10 +488,9 @@ def test_validation_loss_counts_numbers_to_two_significant_digits():
     layout = fitted.layout_
     expected = [[1, 1, 0, 0, 1, 0, 0, 0, 0], [1] * len(layout.missing_ids),
                 [1, 1, 1, 1, 1, 0], [1, 1, 1, 1, 0, 0, 0]]
-    for k, (ids, weights) in enumerate(sequences[:4]):
+    for k, (ids, weights, _) in enumerate(sequences[:4]):
         # start token, "c is <value>," then "x is <value>" and the end token
-        start = (1 + len(layout.name_ids["c"][0]) + len(layout.value_ids("categorical",
-                                                                         cells["c"][k]))
+        start = (1 + len(layout.name_ids["c"][0]) + len(layout.value_ids("c", cells["c"][k]))
                  + 1 + len(layout.name_ids["x"][1]))
         assert len(ids) == len(weights) == start + len(expected[k]) + 1
         assert weights[start:-1] == expected[k] and weights[-1] == 1
@@ -518,12 +571,15 @@ def test_the_privacy_check_fails_a_model_that_learned_its_rows_by_heart():
         rates[epochs] = scores["too_close_rate"]
         assert passed == (epochs == 3)
     assert rates[3] < 0.15 < 0.5 < rates[300]
-    # written as quantile bins, the numbers of the rows it learned are drawn within their bin
-    fitted = PredLLMSynthesizer(**params, epochs=300).fit(real)
-    assert fitted.bins_.columns_ == ["a", "b"]
-    scores, passed = fitted._privacy_check(PrivacyGuard().fit(real, fresh, fitted.metadata_),
-                                           0)()
-    assert passed and scores["too_close_rate"] < 0.15
+    # written as quantile bins in text, the numbers of the rows it learned are drawn within
+    # their bin; as fields, the model learns which bins go together in every row (0.24 too
+    # close after 300 epochs, 0.10 after 30), and the check fails it
+    for row_format, passes in (("text", True), ("fields", False)):
+        fitted = PredLLMSynthesizer(**params, epochs=300, row_format=row_format).fit(real)
+        assert fitted.bins_.columns_ == ["a", "b"]
+        scores, passed = fitted._privacy_check(
+            PrivacyGuard().fit(real, fresh, fitted.metadata_), 0)()
+        assert passed == passes and (scores["too_close_rate"] < 0.15) == passes
 
 
 def test_the_privacy_guard_redraws_close_rows_and_can_be_turned_off():

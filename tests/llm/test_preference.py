@@ -27,9 +27,9 @@ def _table(n_rows=300, seed=0):
                          "k": rng.choice(["u", "v", "w"], n_rows)})
 
 
-@pytest.fixture(scope="module")
-def fitted():
-    return PredLLMSynthesizer(**PARAMS, random_state=0).fit(_table())
+@pytest.fixture(scope="module", params=["fields", "text"])
+def fitted(request):
+    return PredLLMSynthesizer(**PARAMS, row_format=request.param, random_state=0).fit(_table())
 
 
 def _pairs(table, n_pairs=100):
@@ -68,8 +68,10 @@ def test_the_first_step_starts_from_the_reference(fitted):
 
 
 @torch.no_grad()
-def _log_probability(model, ids):
-    logits = model(input_ids=torch.as_tensor([ids])).logits[0, :-1]
+def _log_probability(model, sequence):
+    ids, _, token_inputs = sequence
+    inputs = {key: torch.as_tensor([values]) for key, values in (token_inputs or {}).items()}
+    logits = model(input_ids=torch.as_tensor([ids]), **inputs).logits[0, :-1]
     log_probs = torch.log_softmax(logits, -1)
     return float(log_probs[torch.arange(len(ids) - 1), torch.as_tensor(ids[1:])].sum())
 
@@ -79,14 +81,17 @@ def test_the_loss_is_dpo_on_the_rows_log_ratios(fitted):
     with torch.no_grad():
         for parameter in model.model_.parameters():
             parameter.add_(0.05 * torch.randn_like(parameter))
-    chosen = [([0, 5, 9, 7, 0], [1.0] * 5), ([0, 3, 0], [1.0] * 3)]
-    rejected = [([0, 8, 0], [1.0] * 3), ([0, 4, 4, 6, 2, 0], [1.0] * 6)]
+    columns = fitted.codec_.columns
+    cells = fitted.codec_.cells(fitted.bins_.encode(_table(4, seed=1)))
+    sequences = fitted._sequences(fitted._value_ids(cells),
+                                  [columns, columns[::-1], columns[1:] + columns[:1], columns])
+    chosen, rejected = sequences[:2], sequences[2:]
     reference = reference_log_likelihoods(fitted.model_, chosen, rejected, 1, 0, "cpu")
     task = PreferenceTask(chosen, rejected, reference, 0.3, np.random.RandomState(0), 0, "cpu")
     losses, parts = task.row_losses(model.model_.eval(), np.array([0, 1]))
     for i in range(2):
-        ratio = [_log_probability(model.model_, rows[i][0])
-                 - _log_probability(fitted.model_, rows[i][0]) for rows in (chosen, rejected)]
+        ratio = [_log_probability(model.model_, rows[i])
+                 - _log_probability(fitted.model_, rows[i]) for rows in (chosen, rejected)]
         margin = ratio[0] - ratio[1]
         assert float(parts["margin"][i]) == pytest.approx(margin, abs=1e-4)
         assert float(losses[i].detach()) == pytest.approx(np.log1p(np.exp(-0.3 * margin)), abs=1e-5)
