@@ -79,11 +79,13 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
 
     Each row is written as ``"age is q21, workclass is State-gov, ..., income is <=50K"``
     (many-valued numbers as the labels of their quantile bins, or in digits, see
-    ``n_bins`` and :ref:`the user guide <predllm>`) and a GPT-2-class model learns the
-    sequences. This is Pred-LLM (Nguyen et al., 2024): the features are permuted while
-    the target stays last, so the target always attends to every feature; sampling starts
-    from one feature drawn from its real marginal; and the label is queried from the model
-    given the generated features.
+    ``n_bins`` and :ref:`the user guide <predllm>`), or, for a model built from scratch on
+    columns of finitely many values, as *fields*: one token per column, the value's text,
+    with its column and the next column as the token's type and position (``row_format``).
+    A GPT-2-class model learns the sequences. This is Pred-LLM (Nguyen et al., 2024): the
+    features are permuted while the target stays last, so the target always attends to
+    every feature; sampling starts from one feature drawn from its real marginal; and the
+    label is queried from the model given the generated features.
 
     Sampling is *constrained*: the sampler writes column names and separators itself and
     the model only chooses value tokens that keep the value valid (categories through a
@@ -146,14 +148,14 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
         numbers written in digits.
     row_format : {"auto", "fields", "text"}, default="auto"
         How a row is written as tokens. ``"text"`` writes ``name is value`` fields joined by
-        commas. ``"fields"`` writes one token per column and value, without names or
-        separators (the model is told the column it writes next by the token's position
-        id): a third of the tokens, so training and sampling pass a third of the tokens
-        through the model. It needs a model built from scratch and columns of finitely many
-        values: categories, booleans and numbers (binned, see ``n_bins``, or of at most
-        ``n_bins`` distinct values, which are then written only as values of the training
-        rows); not datetimes or free text. ``"auto"`` is ``"fields"`` where it applies and
-        ``"text"`` elsewhere.
+        commas. ``"fields"`` writes one token per column, its value's text, without names
+        or separators (the token's column and the column written next are given to the
+        model as the token's type and position ids): a third of the tokens, so training
+        and sampling pass a third of the tokens through the model. It needs a model built
+        from scratch and columns of finitely many values: categories, booleans and numbers
+        (binned, see ``n_bins``, or of at most ``n_bins`` distinct values, which are then
+        written only as values of the training rows); not datetimes or free text.
+        ``"auto"`` is ``"fields"`` where it applies and ``"text"`` elsewhere.
     epochs : int or "auto", default="auto"
         Most passes over the training rows in :meth:`fit` (early stopping may stop sooner).
         ``"auto"`` derives the budget from the table: about 6 million training tokens
@@ -605,7 +607,7 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
                 cells, train if validation is None else validation, seed)
 
     def _mean_row_tokens(self, cells, rows):
-        """Mean number of tokens of the rows ``rows`` written as text."""
+        """Mean number of tokens of the rows ``rows`` as the layout writes them."""
         tokens = 1.0  # the start token
         columns = self.codec_.columns
         for k, name in enumerate(columns):
