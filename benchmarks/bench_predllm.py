@@ -302,7 +302,7 @@ def decision_budget(synthesizer, n_rows, seed):
     from skltab.llm._decoding import _RowState, generate
 
     rng = np.random.RandomState(seed)
-    plans = [synthesizer._plan({}, np.random.RandomState(row_seed))[0]
+    plans = [synthesizer._plan({}, np.random.default_rng(row_seed))[0]
              for row_seed in rng.randint(np.iinfo(np.int32).max, size=n_rows)]
     _, tokens, scores = generate(synthesizer.model_, plans, synthesizer.automata_,
                                  synthesizer.temperature, synthesizer.sample_batch_size,

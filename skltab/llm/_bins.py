@@ -127,7 +127,8 @@ class QuantileBins:
         for j, name in enumerate(self.columns_):
             labels = table[name]
             present[:, j] = labels.notna().to_numpy()
-            bins = labels[present[:, j]].str[1:].astype(int).to_numpy()
+            # (a column of rows that are all missing holds floats: no .str accessor)
+            bins = np.array([int(label[1:]) for label in labels[present[:, j]]], dtype=int)
             levels[present[:, j], j] = (bins + uniforms[present[:, j], j]) / self.n_bins
         values = self.transform_.values_at(levels)
         for j, name in enumerate(self.columns_):

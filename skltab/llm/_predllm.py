@@ -916,7 +916,8 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
         plans, texts, label_uniforms = [], [], []
         within_bins = np.empty((n_samples, len(self.bins_.columns_)))
         for i, seed in enumerate(seeds):
-            rng = np.random.RandomState(seed)
+            # a row's own stream: a Generator starts ten times as fast as a RandomState
+            rng = np.random.default_rng(seed)
             plan, row_texts, label_uniform = self._plan(fixed[i], rng)
             plans.append(plan)
             texts.append(row_texts)
@@ -952,14 +953,14 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
         """Column order of one sampled row, and the values it starts from."""
         fixed = dict(fixed)
         orders = self.sampling_orders_
-        chosen = orders[rng.randint(len(orders))] if orders else None
+        chosen = orders[rng.choice(len(orders))] if orders else None
         free = [name for name in chosen or self.features_
                 if name in self.features_ and name not in fixed]
         if self.sampling == "feature_conditional" and not fixed and free:
             if self.permutation_ in _ONE_ORDER:
                 start = self.column_order_[0]
             else:
-                start = free[0] if chosen else free[rng.randint(len(free))]
+                start = free[0] if chosen else free[rng.choice(len(free))]
             texts, cumulative = self.start_values_[start]
             fixed[start] = texts[min(np.searchsorted(cumulative, rng.uniform(), side="right"),
                                      len(texts) - 1)]

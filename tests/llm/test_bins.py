@@ -107,3 +107,15 @@ def test_bins_hold_equal_shares_of_a_continuous_column(n_bins):
     table = pd.DataFrame({"x": np.random.RandomState(0).normal(size=3000)})
     counts = _fitted(table, n_bins).encode(table)["x"].value_counts()
     assert len(counts) == n_bins and counts.max() - counts.min() <= 0.1 * 3000 / n_bins
+
+
+def test_rows_all_missing_in_a_binned_column_decode_to_missing():
+    """A few sampled rows (a privacy guard's redraw) may all miss a binned column, which
+    pandas then holds as floats."""
+    table = _table().assign(height=lambda t: t["height"].where(t.index % 3 > 0))
+    bins = _fitted(table)
+    encoded = bins.encode(table.iloc[[0, 3]])
+    assert encoded["height"].isna().all()
+    missing = encoded.assign(height=np.nan)
+    decoded = bins.decode(missing, np.full((2, 2), 0.5))
+    assert decoded["height"].isna().all() and decoded["gain"].notna().all()
