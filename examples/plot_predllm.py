@@ -3,8 +3,8 @@ A language model that writes only valid rows
 =============================================
 
 :class:`~skltab.llm.PredLLMSynthesizer` fine-tunes a causal language model on rows written
-as text (or as fields, one token per column) and samples new rows with *constrained
-decoding*: the model only chooses values valid for their column, so every row parses.
+as text and samples new rows with *constrained decoding*: the sampler writes the column
+names itself and the model only chooses values valid for their column, so every row parses.
 Here a small GPT-2, built from scratch and trained for a few seconds on scikit-learn's iris
 table, writes new flowers; the species of each one is then queried from the model given the
 measurements it wrote (Pred-LLM's label query).
@@ -35,23 +35,20 @@ synthesizer = PredLLMSynthesizer(
 # %%
 # Rows as tokens
 # --------------
-# A model built from scratch on a table of categories and numbers writes each row as
-# *fields* (``row_format="auto"``): one token per column, the value's text, and beside it
-# the column's own token and the column written next, which the model adds to the value's
-# embedding. ``row_format="text"`` writes ``name is value`` fields instead, three times the
-# tokens. The measurements are written as the labels of their quantile bins (``n_bins``).
-# Here is the first real flower as the model reads it.
+# On a table this small each row is written as ``name is value`` fields: two measurements
+# as the labels of their quantile bins (``n_bins``), the two with a recorded set of values in
+# digits, one token per character, and the species as its name.
+# The tokenizer was trained on the table, so a column name with its separator is one token.
+# (From 1,000 rows the default writes one token per column instead, see ``row_format``.)
+# Here are the tokens the model reads for the first real flower.
 codec, layout = synthesizer.codec_, synthesizer.layout_
 cells = codec.cells(synthesizer.bins_.encode(pd.concat([X, y], axis=1).head(1)))
 value_ids = {name: layout.value_ids(name, texts[0]) for name, texts in cells.items()}
-ids, _, inputs = layout.row_ids(value_ids, codec.columns)
-text_of = {token: text for text, token in layout.text_ids.items()}
-column_of = {token: name for name, token in layout.type_ids.items()}
-fields = [(column_of[column], text_of[token])  # without the start and end tokens
-          for token, column in zip(ids[1:-1], inputs["token_type_ids"][1:-1])]
-print(fields)
-assert fields[0][0] == "sepal length (cm)" and fields[0][1].startswith("q")
-assert len(ids) == len(codec.columns) + 2
+ids, _, _ = layout.row_ids(value_ids, codec.columns)
+tokens = [layout.tokenizer.decode([token]) for token in ids[1:-1]]  # without start and end
+print(tokens)
+assert tokens[0] == "sepal length (cm) is " and tokens[2] == ","
+assert "".join(tokens).startswith("sepal length (cm) is q")
 
 # %%
 # Every sampled row is valid

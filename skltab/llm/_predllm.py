@@ -69,6 +69,12 @@ _ANCHOR_SHARE = 0.5
 #: tables of 142 to 455 rows, as many within the seeds' spread on the fourth, more on the
 #: larger ones; see docs/benchmarks.md), smaller ones, unmeasured, with ``"features"``.
 _MIXED_MIN_ROWS = 100
+#: ``row_format="auto"``: rows are written as fields on tables of at least this many rows (on
+#: adult, bank and abalone they measured as close to the real rows as text, in a third of the
+#: fit time; on the four tables of 142 to 455 rows they were told apart from real rows more
+#: easily, and insurance's 856 rows lost utility; see docs/benchmarks.md), as text on smaller
+#: ones.
+_FIELDS_MIN_ROWS = 1_000
 #: Gradients are clipped to this norm.
 _MAX_GRAD_NORM = 1.0
 
@@ -155,7 +161,10 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
         from scratch and columns of finitely many values: categories, booleans and numbers
         (binned, see ``n_bins``, or of at most ``n_bins`` distinct values, which are then
         written only as values of the training rows); not datetimes or free text.
-        ``"auto"`` is ``"fields"`` where it applies and ``"text"`` elsewhere.
+        ``"auto"`` is ``"fields"`` where it applies on tables of at least 1,000 rows given
+        to :meth:`fit` (where fields measured as close to the real rows as text, in a
+        third of the fit time), ``"text"`` elsewhere (on tables of 142 to 856 rows fields
+        were told apart from real rows more easily, or lost utility).
     epochs : int or "auto", default="auto"
         Most passes over the training rows in :meth:`fit` (early stopping may stop sooner).
         ``"auto"`` derives the budget from the table: about 6 million training tokens
@@ -711,7 +720,7 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
         if self.model_name_or_path is None:
             config = check_model_config(self.model_config)
             self.tokenizer_ = train_tokenizer(self._tokenizer_corpus(cells), config["vocab_size"])
-            if self._writes_fields():
+            if self._writes_fields(len(next(iter(cells.values())))):
                 self.layout_ = FieldLayout(self.tokenizer_, self.codec_, 0, 0, cells)
             else:
                 self.layout_ = TokenLayout(self.tokenizer_, self.codec_, 0, 0, texts)
@@ -729,9 +738,9 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
         self.automata_ = build_automata(self.layout_, self.codec_,
                                         {name: set(texts) for name, texts in cells.items()})
 
-    def _writes_fields(self):
-        """Whether rows are written as fields (see ``row_format``); raise a ValueError if
-        ``row_format="fields"`` cannot be."""
+    def _writes_fields(self, n_rows):
+        """Whether rows of a table of ``n_rows`` rows are written as fields (see
+        ``row_format``); raise a ValueError if ``row_format="fields"`` cannot be."""
         if self.row_format == "text":
             return False
         why = None
@@ -748,7 +757,7 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
             raise ValueError(f"row_format='fields' needs a model built from scratch and "
                              f"columns of finitely many values; {why}. Use "
                              "row_format='text' or 'auto'.")
-        return why is None
+        return why is None and (self.row_format == "fields" or n_rows >= _FIELDS_MIN_ROWS)
 
     def _tokenizer_corpus(self, cells):
         """Segments the tokenizer is trained on: names with separators, and the values of

@@ -362,13 +362,14 @@ def test_learning_rate_warms_up_then_decays():
     assert rates[0] < 1e-3 and max(rates) <= 1e-3 and rates[-1] < rates[1] and rates[-1] < 2e-4
 
 
-def test_fields_are_written_where_every_column_has_finitely_many_values():
+def test_fields_write_one_token_per_column_and_only_values_of_the_training_rows():
     from skltab.llm._model import FieldLayout
 
     rng = np.random.RandomState(0)
     table = pd.DataFrame({"c": rng.choice(["a", "b"], 80), "n": rng.choice([1, 4, 9], 80),
                           "x": rng.normal(size=80).round(3)})
-    fitted = PredLLMSynthesizer(**TINY, early_stopping=False, random_state=0).fit(table)
+    fitted = PredLLMSynthesizer(**TINY, row_format="fields", early_stopping=False,
+                                random_state=0).fit(table)
     assert isinstance(fitted.layout_, FieldLayout) and fitted.bins_.columns_ == ["x"]
     # a row is its start token, one token per column and its end token: 4 tokens predicted
     assert fitted.history_[0]["n_tokens"] == 80 * 4
@@ -384,6 +385,16 @@ def test_fields_are_written_where_every_column_has_finitely_many_values():
     text = PredLLMSynthesizer(**TINY, row_format="text", random_state=0).fit(table)
     assert not isinstance(text.layout_, FieldLayout)
     assert text.layout_.value_ids("n", "9") == [text.layout_.char_ids["9"]]
+
+
+@pytest.mark.parametrize("n_rows, fields", [(999, False), (1000, True)])
+def test_auto_writes_fields_on_tables_of_1000_rows(n_rows, fields):
+    from skltab.llm._model import FieldLayout
+
+    table = pd.DataFrame({"c": ["a", "b"] * (n_rows // 2) + ["a"] * (n_rows % 2),
+                          "n": np.arange(n_rows) % 7})
+    fitted = PredLLMSynthesizer(**TINY, random_state=0).fit(table)
+    assert isinstance(fitted.layout_, FieldLayout) == fields
 
 
 @pytest.mark.parametrize("params, column", [
