@@ -319,10 +319,12 @@ def test_score_prefers_real_rows_to_rows_that_break_the_relation(relation_model)
     assert relation_model.score(X, y) > relation_model.score(X, flipped) + 1
 
 
-def test_partial_fit_continues_with_row_weights():
+@pytest.mark.parametrize("row_format", ["fields", "text"])
+def test_partial_fit_continues_with_row_weights(row_format):
     table = pd.DataFrame({"c": ["a", "b"] * 40, "n": np.arange(80) % 5})
     # plain sampling: feature-conditional starts keep drawing from the first fit's marginals
-    params = {**TINY, "batch_size": 8, "learning_rate": 5e-3, "sampling": "plain"}
+    params = {**TINY, "batch_size": 8, "learning_rate": 5e-3, "sampling": "plain",
+              "row_format": row_format}
     fitted = PredLLMSynthesizer(**params, random_state=0).fit(table)
     before = np.mean(fitted.sample(300, random_state=0)["c"] == "a")
     weights = (table["c"] == "a").astype(float)

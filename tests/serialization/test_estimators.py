@@ -64,11 +64,16 @@ def test_diffusion_with_each_denoiser(denoiser, round_trip):
     {"model_config": {"n_layer": 1, "n_embd": 32, "n_head": 2, "vocab_size": 300}},
     {"model_config": {"n_layer": 1, "n_embd": 32, "n_head": 2, "vocab_size": 300},
      "lora_r": 2, "merge_lora": False},
+    {"model_config": {"n_layer": 1, "n_embd": 32, "n_head": 2, "vocab_size": 300},
+     "row_format": "fields"},
+    {"model_config": {"n_layer": 1, "n_embd": 32, "n_head": 2, "vocab_size": 300},
+     "row_format": "fields", "lora_r": 2, "merge_lora": False},
     {"pretrained": True},
     {"pretrained": True, "lora_r": 2},
     {"pretrained": True, "lora_r": 2, "lora_target_modules": ["c_attn", "c_proj"],
      "merge_lora": False},
-], ids=["scratch", "scratch-lora-unmerged", "pretrained", "pretrained-lora-merged",
+], ids=["scratch", "scratch-lora-unmerged", "fields", "fields-lora-unmerged",
+        "pretrained", "pretrained-lora-merged",
         "pretrained-lora-unmerged"])
 def test_predllm_built_from_scratch_or_pretrained_with_or_without_lora(
         params, round_trip, request):
