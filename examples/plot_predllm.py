@@ -39,7 +39,7 @@ synthesizer = PredLLMSynthesizer(
 # as the labels of their quantile bins (``n_bins``), the two with a recorded set of values in
 # digits, one token per character, and the species as its name.
 # The tokenizer was trained on the table, so a column name with its separator is one token.
-# (From 1,000 rows the default writes one token per column instead, see ``row_format``.)
+# (From 2,000 rows the default writes one token per column instead, see ``row_format``.)
 # Here are the tokens the model reads for the first real flower.
 codec, layout = synthesizer.codec_, synthesizer.layout_
 cells = codec.cells(synthesizer.bins_.encode(pd.concat([X, y], axis=1).head(1)))

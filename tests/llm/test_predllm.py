@@ -389,8 +389,8 @@ def test_fields_write_one_token_per_column_and_only_values_of_the_training_rows(
     assert text.layout_.value_ids("n", "9") == [text.layout_.char_ids["9"]]
 
 
-@pytest.mark.parametrize("n_rows, fields", [(999, False), (1000, True)])
-def test_auto_writes_fields_on_tables_of_1000_rows(n_rows, fields):
+@pytest.mark.parametrize("n_rows, fields", [(1999, False), (2000, True)])
+def test_auto_writes_fields_on_tables_of_2000_rows(n_rows, fields):
     from skltab.llm._model import FieldLayout
 
     table = pd.DataFrame({"c": ["a", "b"] * (n_rows // 2) + ["a"] * (n_rows % 2),
