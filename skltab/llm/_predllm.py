@@ -71,9 +71,9 @@ _ANCHOR_SHARE = 0.5
 _MIXED_MIN_ROWS = 100
 #: ``row_format="auto"``: rows are written as fields on tables of at least this many rows (on
 #: adult, bank and abalone, 3,341 to 5,000 rows, they measured as close to the real rows as
-#: text in a third to three fifths of the fit time; on the four tables of 142 to 455 rows
-#: they were told apart from real rows more easily, and on insurance's 1,070 rows they lost
-#: utility; see docs/benchmarks.md), as text on smaller ones.
+#: text in a third to three fifths of the fit time; breast cancer's 455 rows were told apart
+#: from real rows more easily and insurance's 1,070 lost utility; see docs/benchmarks.md),
+#: as text on smaller ones.
 _FIELDS_MIN_ROWS = 2_000
 #: Gradients are clipped to this norm.
 _MAX_GRAD_NORM = 1.0
@@ -163,8 +163,9 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
         written only as values of the training rows); not datetimes or free text.
         ``"auto"`` is ``"fields"`` where it applies on tables of at least 2,000 rows given
         to :meth:`fit` (where fields measured as close to the real rows as text, in a
-        third to three fifths of the fit time), ``"text"`` elsewhere (on tables of 142 to
-        1,070 rows fields were told apart from real rows more easily, or lost utility).
+        third to three fifths of the fit time), ``"text"`` elsewhere (on breast cancer's
+        455 rows fields were told apart from real rows more easily, on insurance's 1,070
+        they lost utility).
     epochs : int or "auto", default="auto"
         Most passes over the training rows in :meth:`fit` (early stopping may stop sooner).
         ``"auto"`` derives the budget from the table: about 6 million training tokens
