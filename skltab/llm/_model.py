@@ -346,7 +346,7 @@ class TokenLayout:
 
     def row_ids(self, value_ids, order, weights=None, value_weights=None):
         """Token ids of one row (start token, fields in ``order``, end token), the weight
-        of each token in the training loss and the tokens' position ids.
+        of each token in the training loss and the model's other inputs.
 
         Parameters
         ----------
