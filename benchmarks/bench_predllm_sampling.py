@@ -1,13 +1,15 @@
-"""Pred-LLM's sampling speed on fitted models, to compare two versions of the decoder.
+"""Pred-LLM's sampling speed on fitted models, to compare two versions of the decoder, or
+Pred-LLM against a peer (``--synthesizer great``: be_great's GReaT) on the same machine.
 
-Fits ``PredLLMSynthesizer(random_state=SEED, **PARAMS)`` (``--params``, JSON) on each
-dataset's training part (the split of ``run.py``) unless ``--models`` already holds it
-(``predllm_DATASET.joblib``; fitting does not depend on the decoder; use one folder per
-``--params``), then times ``sample(--rows, random_state=1)`` ``--repeats`` times
-after a warm-up and keeps the fastest. The rows' hash is saved too: two versions of the
-decoder that write the same rows give the same hash. Run it with two checkouts' skltab on
-``PYTHONPATH`` and the same ``--models`` folder to compare them on one machine (the results
-name the commit of the skltab that ran)::
+Fits the synthesizer (``--synthesizer``, a name of ``run.py``'s, ``predllm`` by default)
+with ``random_state=SEED`` and ``--params`` (JSON) on each dataset's training part (the
+split of ``run.py``) unless ``--models`` already holds it (``SYNTHESIZER_DATASET.joblib``;
+fitting does not depend on the decoder; use one folder per ``--params``), then times
+``sample(--rows, random_state=1)`` ``--repeats`` times after a warm-up and keeps the
+fastest. The rows' hash is saved too: two versions of the decoder that write the same rows
+give the same hash. Run it with two checkouts' skltab on ``PYTHONPATH`` and the same
+``--models`` folder to compare them on one machine (the results name the commit of the
+skltab that ran)::
 
     PYTHONPATH=../before python benchmarks/bench_predllm_sampling.py --datasets wine bank \\
         --models /tmp/models --label before
@@ -28,6 +30,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_data import DATASETS, DEFAULT_DATA_DIR, load_split  # noqa: E402
+from bench_registry import SYNTHESIZERS, get_spec  # noqa: E402
 from run import RESULTS_DIR, machine_description, prepare  # noqa: E402
 
 SEED = 0
@@ -43,23 +46,24 @@ def _parse_args():
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--torch-threads", type=int, default=1)
     parser.add_argument("--label", required=True, help="name of this version in the results")
+    parser.add_argument("--synthesizer", default="predllm", choices=list(SYNTHESIZERS))
     parser.add_argument("--params", type=json.loads, default={},
-                        help="PredLLMSynthesizer parameters of the fit, as JSON")
+                        help="the synthesizer's parameters of the fit, as JSON")
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     parser.add_argument("--output", type=Path,
                         default=RESULTS_DIR / "predllm_sampling.json")
     return parser.parse_args()
 
 
-def fitted_model(dataset, folder, data_dir, params):
-    """The saved model of ``dataset``, fitted with ``params`` and saved first if missing."""
-    from skltab import PredLLMSynthesizer
-
-    path = folder / f"predllm_{dataset}.joblib"
+def fitted_model(synthesizer, dataset, folder, data_dir, params):
+    """The saved ``synthesizer`` of ``dataset``, fitted with ``params`` and saved first if
+    missing."""
+    path = folder / f"{synthesizer}_{dataset}.joblib"
     if not path.exists():
         train, _ = load_split(dataset, data_dir, SEED)
         folder.mkdir(parents=True, exist_ok=True)
-        joblib.dump(PredLLMSynthesizer(random_state=SEED, **params).fit(train), path)
+        estimator = get_spec(synthesizer).build(SEED).set_params(**params)
+        joblib.dump(estimator.fit(train), path)
     return joblib.load(path)
 
 
@@ -90,15 +94,18 @@ def main():
     prepare(args.torch_threads)
     runs = json.loads(args.output.read_text()) if args.output.exists() else []
     for dataset in args.datasets:
-        model = fitted_model(dataset, args.models, args.data_dir, args.params)
+        model = fitted_model(args.synthesizer, dataset, args.models, args.data_dir,
+                             args.params)
         seconds, digest = time_sampling(model, args.rows, args.repeats)
-        runs.append({"label": args.label, "commit": _commit(), "params": args.params,
+        runs.append({"label": args.label, "commit": _commit(),
+                     "synthesizer": args.synthesizer, "params": args.params,
                      "dataset": dataset,
                      "rows": args.rows, "seconds": seconds, "rows_per_s": args.rows / seconds,
                      "rows_hash": digest, "torch_threads": args.torch_threads,
                      "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                      "machine": machine_description()})
-        print(f"{args.label} {dataset}: {args.rows / seconds:,.0f} rows/s", flush=True)
+        print(f"{args.label} {args.synthesizer} {dataset}: {args.rows / seconds:,.0f} rows/s",
+              flush=True)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(runs, indent=2))
 

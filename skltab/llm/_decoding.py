@@ -860,14 +860,9 @@ def value_log_probs(model, sequences, choices, batch_size, device, token_inputs=
     import torch
 
     totals = np.zeros(len(sequences))
+    body_and_head = _body_and_head(model)
     with torch.inference_mode():
         for start in range(0, len(sequences), batch_size):
-            batch = sequences[start : start + batch_size]
-            ids, mask = _right_padded(batch, device)
-            inputs = padded_token_inputs(
-                (token_inputs or [None] * len(sequences))[start : start + batch_size],
-                [len(sequence) for sequence in batch], ids.shape[1], device)
-            logits = model(input_ids=ids, attention_mask=mask, **inputs).logits
             rows, positions, allowed, tokens = [], [], [], []
             for r, row_choices in enumerate(choices[start : start + batch_size]):
                 for position, allowed_ids, token in row_choices:
@@ -877,9 +872,16 @@ def value_log_probs(model, sequences, choices, batch_size, device, token_inputs=
                     tokens.append(allowed_ids.index(token))
             if not rows:
                 continue
+            batch = sequences[start : start + batch_size]
+            ids, mask = _right_padded(batch, device)
+            inputs = padded_token_inputs(
+                (token_inputs or [None] * len(sequences))[start : start + batch_size],
+                [len(sequence) for sequence in batch], ids.shape[1], device)
+            output = (body_and_head[0] if body_and_head else model)(
+                input_ids=ids, attention_mask=mask, **inputs)
+            states = output.last_hidden_state if body_and_head else output.logits
             index, index_mask = _padded(allowed)
-            scores = logits[rows, positions].double().gather(
-                1, torch.as_tensor(index, device=device))
+            scores = _allowed_logits(body_and_head, states[rows, positions], index, device)
             scores = scores.masked_fill(~torch.as_tensor(index_mask, device=device), -torch.inf)
             log_probs = torch.log_softmax(scores, dim=1)
             chosen = log_probs[torch.arange(len(rows)), torch.as_tensor(tokens)].cpu().numpy()

@@ -232,9 +232,9 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
         ``permutation`` puts it.
     temperature : float, default=1.0
         Temperature of the model's distributions when sampling.
-    sample_batch_size : int, default=256
-        Rows generated together (one forward pass per choice of a token). Does not change
-        the rows.
+    sample_batch_size : int, default=512
+        Rows generated together (one forward pass per choice of a token), and rows scored
+        together by :meth:`score_samples`. Does not change the rows.
     device : str, default="auto"
         Torch device: ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"``, ``"cuda:N"``.
     metadata : TableMetadata or dict, default=None
@@ -417,7 +417,7 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
         n_sampling_orders=None,
         label_query="sample",
         temperature=1.0,
-        sample_batch_size=256,
+        sample_batch_size=512,
         device="auto",
         metadata=None,
         random_state=None,
@@ -527,7 +527,7 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
         chosen, rejected = (self._sequences(self._value_ids(cells), orders)
                             for cells in (chosen, rejected))
         reference_log_probs = reference_log_likelihoods(
-            reference.model_, chosen, rejected, reference.sample_batch_size,
+            reference.model_, chosen, rejected, reference.batch_size,
             reference.layout_.eos_id, reference.device_)
         task = PreferenceTask(chosen, rejected, reference_log_probs, beta, rng,
                               self.layout_.eos_id, self.device_)

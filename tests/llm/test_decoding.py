@@ -279,9 +279,15 @@ def test_labels_are_scored_from_each_row_cache(batch_size):
                            atol=1e-5)
 
 
-def test_value_log_probs_renormalise_over_the_allowed_tokens():
+@pytest.mark.parametrize("run_whole", [False, True], ids=["body-and-head", "whole"])
+def test_value_log_probs_renormalise_over_the_allowed_tokens(run_whole, monkeypatch):
+    """GPT-2 scores the allowed tokens from its body's states; other models run whole."""
+    import skltab.llm._decoding as decoding
+
     table = _table()
     codec, layout, automata, model = _tiny_setup(table, seed=4)
+    if run_whole:
+        monkeypatch.setattr(decoding, "_body_and_head", lambda model: None)
     sequences = [[0, 5, 6, 7, 8], [0, 9, 10]]
     choices = [[(2, (6, 3, 11), 6), (4, (8, 1), 1)], [(1, (9, 12), 12)]]
     totals = value_log_probs(model, sequences, choices, 1, "cpu")
