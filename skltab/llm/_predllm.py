@@ -578,7 +578,7 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
         self.codec_ = RowCodec(self.bins_.metadata(metadata), encoded)
         cells = self.codec_.cells(encoded)
         seed = draw_seed(self.random_state_)
-        self._build_model(cells, seed)
+        self._build_model(cells, self._writes_fields(len(table)), seed)
         self._learn_starts(cells)
         self.permutation_ = self._resolved_permutation(len(table))
         self.column_order_ = self._column_order(seed)
@@ -711,7 +711,9 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
 
         return check
 
-    def _build_model(self, cells, seed):
+    def _build_model(self, cells, fields, seed):
+        """Build the tokenizer, the layout (rows as ``fields`` or as text), the model and
+        the automata."""
         from ._decoding import build_automata
         from ._model import (TokenLayout, build_model, check_model_config, load_pretrained,
                              train_tokenizer)
@@ -721,7 +723,7 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
         if self.model_name_or_path is None:
             config = check_model_config(self.model_config)
             self.tokenizer_ = train_tokenizer(self._tokenizer_corpus(cells), config["vocab_size"])
-            if self._writes_fields(len(next(iter(cells.values())))):
+            if fields:
                 self.layout_ = FieldLayout(self.tokenizer_, self.codec_, 0, 0, cells)
             else:
                 self.layout_ = TokenLayout(self.tokenizer_, self.codec_, 0, 0, texts)

@@ -416,6 +416,13 @@ def test_fields_need_columns_of_finitely_many_values(params, column):
         PredLLMSynthesizer(**TINY, **params, row_format="fields").fit(table)
 
 
+def test_fields_are_refused_for_a_pretrained_model(pretrained_folder):
+    table = pd.DataFrame({"c": ["a", "b"] * 20, "n": np.arange(40) % 7})
+    with pytest.raises(ValueError, match="row_format='fields' needs .*; a pretrained model"):
+        PredLLMSynthesizer(model_name_or_path=pretrained_folder, row_format="fields",
+                           epochs=1).fit(table)
+
+
 def test_numeric_target_is_generated_after_the_features_as_a_number():
     rng = np.random.RandomState(0)
     X = pd.DataFrame({"a": rng.choice(["x", "y"], 80), "b": rng.randint(0, 9, 80)})
