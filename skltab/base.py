@@ -485,6 +485,12 @@ class IncrementalMixin:
         return self
 
 
+def _table_from_output(output):
+    """The table (target as the last column) of what a synthesizer's ``sample`` returned."""
+    X, y = output if isinstance(output, tuple) else (output, None)
+    return _table_from_input(X, y)[0]
+
+
 def _table_from_input(X, y, allow_empty=False):
     """Return the table that ``fit`` learns (``y`` as the last column) and its InputFormat."""
     if isinstance(X, pd.DataFrame):

@@ -173,15 +173,21 @@ def out_of_fold_predictions(pair, n_splits, purpose):
     X = np.vstack([space.transform_for_trees(pair.encoded(name))[rows]
                    for name, rows in chosen.items()])
     y = np.repeat([0, 1], n_rows)
-    classifier = HistGradientBoostingClassifier(
-        categorical_features=space.categorical_mask_, random_state=pair.seed
-    )
+    classifier = discriminator(space.categorical_mask_, pair.seed)
     folds = _folds(pair, X, y, n_splits, purpose)
     models = [clone(classifier).fit(X[train], y[train]) for train, _ in folds]
     proba = np.empty(len(X))
     for model, (_, test) in zip(models, folds):
         proba[test] = model.predict_proba(X[test])[:, 1]
     return OutOfFold(X, y, folds, models, proba, chosen["synthetic"])
+
+
+def discriminator(categorical_mask, seed):
+    """The unfitted classifier of real rows against synthetic rows: gradient boosting on the
+    features of :meth:`FeatureSpace.transform_for_trees`, whose ``categorical_mask``
+    declares the categorical columns."""
+    return HistGradientBoostingClassifier(categorical_features=categorical_mask,
+                                          random_state=seed)
 
 
 def _folds(pair, X, y, n_splits, purpose):

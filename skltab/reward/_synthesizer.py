@@ -12,8 +12,9 @@ from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..base import SynthesizerMixin, _table_from_input
+from ..base import SynthesizerMixin, _table_from_input, _table_from_output
 from ..utils._random import draw_seed
+from ._resampling import RealismOdds, Resampled
 from ._rewards import CombinedReward, RealismReward, UtilityReward, combine_rewards
 
 __all__ = ["RewardTunedSynthesizer"]
@@ -129,6 +130,15 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
         best one (see Notes). Without it every round is kept.
     n_iter_no_change : int, default=3
         Rounds without a kept round before post-training stops.
+    n_candidates : int, default=4
+        Reward-guided sampling: :meth:`sample` draws this many candidate rows from the tuned
+        synthesizer for each row it writes and keeps one, drawn with probability proportional
+        to the odds that a discriminator (the detection metric's gradient boosting, fitted at
+        the end of ``fit`` on the real rows against rows of the tuned synthesizer) gives it
+        of being real: sampling-importance-resampling towards the real rows' distribution.
+        The collapse guard judges it like a round, on the held-out rows, and keeps it only if
+        it improves them (``resampling_``). 1 turns it off. Sampling takes about this many
+        times as long.
     refit : bool, default=True
         Whether, once the guard has chosen the best round, to fit the synthesizer again on
         every row (the held-out ones included) and run that many rounds of post-training on
@@ -167,6 +177,18 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
         Round of the synthesizer kept (0: the reference).
     termination_condition_ : {"max_rounds", "n_iter_no_change"}
         Why the rounds stopped.
+    resampling_ : bool
+        Whether :meth:`sample` keeps each row from ``n_candidates`` candidates: the collapse
+        guard found that it improves the held-out metrics of the best round (always, without
+        the guard; never, with ``n_candidates=1``).
+    resampling_scores_ : dict or None
+        The held-out metrics of the best round's rows with resampling (as in ``history_``),
+        which the guard compared with the best round's; None with ``n_candidates=1``.
+    discriminator_ : RealismOdds or None
+        The discriminator of reward-guided sampling, fitted on the real rows (with ``refit``,
+        every row) against rows of ``synthesizer_``; None when ``resampling_`` is False.
+    random_state_ : RandomState
+        Generator of the :meth:`sample` calls without ``random_state``.
     metadata_ : TableMetadata
         Metadata of the fitted table (the synthesizer's).
     n_features_in_ : int
@@ -189,7 +211,11 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
     held-out rows' mean log-likelihood is higher than the best round's (on a few held-out rows
     the detection AUC often sits at 0.5 whatever the model), and in every case that
     log-likelihood must be no lower than the reference's minus 5 % of its magnitude. The
-    judged rows are sampled with the same seed every round.
+    judged rows are sampled with the same seed every round. Reward-guided sampling
+    (``n_candidates``) is judged the same way after the rounds: the best round's rows with
+    resampling against those without, its discriminator fitted on the training rows alone.
+    Resampling is not from TabGRAA: post-training moves the model, resampling moves its output
+    by the same realism reward, and the guard keeps what the held-out rows confirm.
 
     References
     ----------
@@ -223,6 +249,7 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "collapse_guard": ["boolean"],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "n_candidates": [Interval(Integral, 1, None, closed="left")],
         "refit": ["boolean"],
         "prefit": ["boolean"],
         "random_state": ["random_state"],
@@ -246,6 +273,7 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
         validation_fraction=0.2,
         collapse_guard=True,
         n_iter_no_change=3,
+        n_candidates=4,
         refit=True,
         prefit=False,
         random_state=None,
@@ -265,6 +293,7 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
         self.validation_fraction = validation_fraction
         self.collapse_guard = collapse_guard
         self.n_iter_no_change = n_iter_no_change
+        self.n_candidates = n_candidates
         self.refit = refit
         self.prefit = prefit
         self.random_state = random_state
@@ -304,8 +333,13 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
         judge = _HeldOutJudge(real.iloc[held_out].reset_index(drop=True), _take(X, held_out),
                               _take(y, held_out), self.metadata_, draw_seed(rng))
         self._run_rounds(train_rows, judge, rng)
+        self.resampling_ = self._resampling_helps(train_rows, judge, rng)
         if self.refit:
             self._refit(X, y, real, rewards, rng)
+        self.discriminator_ = None
+        if self.resampling_:
+            self.discriminator_ = self._realism_odds(real if self.refit else train_rows, rng)
+        self.random_state_ = np.random.RandomState(draw_seed(rng))
         return self
 
     def _refit(self, X, y, real, rewards, rng):
@@ -420,6 +454,25 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
         self.n_iter_ = len(self.history_) - 1
         self.synthesizer_ = best_model
 
+    def _resampling_helps(self, train, judge, rng):
+        """Whether the guard keeps reward-guided sampling of the best round's model (see
+        ``n_candidates``); its held-out scores go to ``resampling_scores_``."""
+        self.resampling_scores_ = None
+        if self.n_candidates == 1:
+            return False
+        sampler = Resampled(self.synthesizer_, self._realism_odds(train, rng), self.n_candidates)
+        self.resampling_scores_ = judge(sampler)
+        kept = not self.collapse_guard or _improves(
+            self.resampling_scores_, self.history_[self.best_round_], self.history_[0])
+        self._log({"round": "resampling", **self.resampling_scores_, "kept": kept})
+        return kept
+
+    def _realism_odds(self, real, rng):
+        """The discriminator of ``real`` against a pool of ``synthesizer_``'s rows."""
+        pool = _table_from_output(self.synthesizer_.sample(self._pool_size(len(real)),
+                                                           random_state=draw_seed(rng)))
+        return RealismOdds(real, pool, self.metadata_, draw_seed(rng))
+
     def _train_round(self, model, train, rng):
         """Sample a pool, score it, train on it with the anchor rows (see ``refinement``);
         return the pool's mean score of each reward."""
@@ -462,12 +515,13 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
 
     def _log(self, record):
         if self.verbose >= 1:
-            logger.info("round %d: %s", record["round"], ", ".join(
+            logger.info("round %s: %s", record["round"], ", ".join(
                 f"{k}={v:.4g}" for k, v in record.items() if k not in ("round", "kept"))
                 + (", kept" if record["kept"] else ", not kept"))
 
     def sample(self, n_samples=1, *, conditions=None, random_state=None):
-        """Write new rows with the tuned synthesizer (its :meth:`sample`).
+        """Write new rows with the tuned synthesizer (its :meth:`sample`), each kept from
+        ``n_candidates`` candidates when ``resampling_``.
 
         Parameters
         ----------
@@ -476,7 +530,8 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
         conditions : dict or DataFrame, default=None
             Fixed values, as for any synthesizer.
         random_state : int, RandomState instance or None, default=None
-            Seed of this call; when None, draws from the tuned synthesizer's generator.
+            Seed of this call; when None, draws from ``random_state_``, so successive calls
+            differ and a refit reproduces the same sequence.
 
         Returns
         -------
@@ -484,12 +539,12 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
             What ``fit`` received.
         """
         check_is_fitted(self)
-        return self.synthesizer_.sample(n_samples, conditions=conditions,
-                                        random_state=random_state)
+        return self._sampler().sample(n_samples, conditions=conditions,
+                                      random_state=self._call_rng(random_state))
 
     def iter_samples(self, n_samples, *, chunk_size, conditions=None, random_state=None):
-        """Write ``n_samples`` rows as successive chunks (the tuned synthesizer's
-        :meth:`iter_samples`).
+        """Write ``n_samples`` rows as successive chunks; concatenated, they are
+        :meth:`sample`'s rows for the same ``random_state``.
 
         Parameters
         ----------
@@ -508,8 +563,18 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
             Yields what :meth:`sample` returns, ``chunk_size`` rows at a time.
         """
         check_is_fitted(self)
-        return self.synthesizer_.iter_samples(n_samples, chunk_size=chunk_size,
-                                              conditions=conditions, random_state=random_state)
+        return self._sampler().iter_samples(n_samples, chunk_size=chunk_size,
+                                            conditions=conditions,
+                                            random_state=self._call_rng(random_state))
+
+    def _sampler(self):
+        """What samples: the tuned synthesizer, resampled when ``resampling_``."""
+        if self.discriminator_ is None:
+            return self.synthesizer_
+        return Resampled(self.synthesizer_, self.discriminator_, self.n_candidates)
+
+    def _call_rng(self, random_state):
+        return self.random_state_ if random_state is None else check_random_state(random_state)
 
     @available_if(_synthesizer_has("score_samples"))
     def score_samples(self, X, y=None):
@@ -600,12 +665,6 @@ def _take(values, index):
     if isinstance(values, (pd.DataFrame, pd.Series)):
         return values.iloc[index]
     return np.asarray(values)[index]
-
-
-def _table_from_output(output):
-    """The table (target as the last column) of what a synthesizer's ``sample`` returned."""
-    X, y = output if isinstance(output, tuple) else (output, None)
-    return _table_from_input(X, y)[0]
 
 
 def _split_target(table, target):

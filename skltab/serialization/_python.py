@@ -3,7 +3,9 @@
 A plain object (an estimator, a fitted helper, a dataclass) is written as its class name and
 its ``__dict__``; it is read back by creating the instance without calling ``__init__``
 (``cls.__new__(cls)``) and restoring its attributes, as pickle does, but only for classes
-that the :class:`~._allowlist.ClassResolver` allows.
+that the :class:`~._allowlist.ClassResolver` allows. A class may name, in its class attribute
+``_unsaved_attributes``, attributes that are not written: a cache it rebuilds when missing
+(a fitted model with no safe form, refitted from the saved data).
 """
 
 import copyreg
@@ -149,8 +151,10 @@ class ObjectHandler(Handler):
                               "its attributes")
         if _slots(cls):
             raise unsupported(value, path, f"its attributes {_slots(cls)} are slots")
+        unsaved = getattr(cls, "_unsaved_attributes", ())
+        state = {name: item for name, item in vars(value).items() if name not in unsaved}
         return {"class": _checked_class_name(value, path),
-                "state": encoder.encode(dict(vars(value)), path)}
+                "state": encoder.encode(state, path)}
 
     def decode(self, node, decoder, path):
         cls = decoder.resolver.resolve(node["class"], "object", path)

@@ -1,5 +1,9 @@
-"""RewardTunedSynthesizer: rounds, the frozen reference, the collapse guard."""
+"""RewardTunedSynthesizer: rounds, the frozen reference, the collapse guard, reward-guided
+sampling."""
 
+import io
+
+import joblib
 import numpy as np
 import pandas as pd
 import pytest
@@ -7,6 +11,7 @@ from sklearn.base import BaseEstimator
 
 pytest.importorskip("torch")
 
+import skltab  # noqa: E402
 from skltab import IndependentSynthesizer  # noqa: E402
 from skltab.diffusion import MaskedDiffusionSynthesizer  # noqa: E402
 from skltab.reward import RewardTunedSynthesizer, UtilityReward  # noqa: E402
@@ -232,7 +237,7 @@ def test_preference_refinement_trains_pairs_against_the_reference():
     def share_hi(model):
         return np.mean(model.sample(1000, random_state=0)["c"] == "hi")
 
-    assert share_hi(tuned) > share_hi(tuned.reference_) + 0.1
+    assert share_hi(tuned.synthesizer_) > share_hi(tuned.reference_) + 0.1
     anchored = RewardTunedSynthesizer(base, anchor_share=0.5, **params).fit(real)
     # and the anchor rows train one more epoch a round
     assert anchored.synthesizer_.n_iter_ == anchored.reference_.n_iter_ + 4
@@ -290,3 +295,40 @@ def test_a_learning_rate_for_a_synthesizer_without_one_is_refused():
     with pytest.raises(ValueError, match="learning_rate=0.001 sets the synthesizer's "
                                          "learning_rate, and _NoLearningRate has none"):
         RewardTunedSynthesizer(_NoLearningRate(), learning_rate=1e-3).fit(_table())
+
+
+def test_reward_guided_sampling_is_judged_by_the_guard():
+    real = _table()
+    tuned = _tuned().fit(real)
+    scores = tuned.resampling_scores_
+    assert {"detection_auc", "coverage", "association_error", "log_likelihood"} <= set(scores)
+    assert tuned.resampling_ == _improves(scores, tuned.history_[tuned.best_round_],
+                                          tuned.history_[0])
+    assert (tuned.discriminator_ is not None) == tuned.resampling_
+    # without the guard it is always kept, and then sample() resamples
+    kept = _tuned(collapse_guard=False).fit(real)
+    assert kept.resampling_ and kept.discriminator_ is not None
+    assert not kept.sample(40, random_state=0).equals(
+        kept.synthesizer_.sample(40, random_state=0))
+
+
+def test_one_candidate_turns_resampling_off():
+    real = _table()
+    tuned = _tuned(n_candidates=1, collapse_guard=False).fit(real)
+    assert not tuned.resampling_
+    assert tuned.resampling_scores_ is None and tuned.discriminator_ is None
+    pd.testing.assert_frame_equal(tuned.sample(20, random_state=3),
+                                  tuned.synthesizer_.sample(20, random_state=3))
+
+
+@pytest.mark.parametrize("store", ["joblib", "safe"])
+def test_resampling_samples_the_same_after_loading(store):
+    real = _table()
+    tuned = _tuned(collapse_guard=False).fit(real)
+    buffer = io.BytesIO()
+    (joblib.dump if store == "joblib" else skltab.save)(tuned, buffer)
+    buffer.seek(0)
+    loaded = (joblib.load if store == "joblib" else skltab.load)(buffer)
+    pd.testing.assert_frame_equal(loaded.sample(30, random_state=4),
+                                  tuned.sample(30, random_state=4))
+    pd.testing.assert_frame_equal(loaded.sample(30), tuned.sample(30))
