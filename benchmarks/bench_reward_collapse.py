@@ -26,8 +26,10 @@ import sys
 from bench_data import DATASETS, DEFAULT_DATA_DIR, load_split
 from run import RESULTS_DIR, machine_description, prepare
 
+#: The settings that push hardest towards the reward; the rounds alone (no reward-guided
+#: sampling, which the guard judges separately).
 EXPLOIT = {"n_rounds": 6, "temperature": 0.02, "max_weight": 50.0, "anchor_share": 0.0,
-           "epochs_per_round": 4, "n_iter_no_change": 2, "refit": False}
+           "epochs_per_round": 4, "n_iter_no_change": 2, "refit": False, "n_candidates": 1}
 
 
 def parse_args(argv=None):

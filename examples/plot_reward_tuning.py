@@ -27,14 +27,17 @@ small = {"hidden_dim": 64, "epochs": 60, "batch_size": 128, "n_sampling_steps": 
 # %%
 # Tune with the default rewards
 # -----------------------------
-# Realism (a discriminator refitted every round: rows it finds obviously fake, and rows that
-# look "too real", score low) and a privacy penalty for rows too close to a real row.
+# Realism (a discriminator refitted every round: the more real a row looks to it, the higher
+# it scores) and a privacy penalty for rows too close to a real row. After the rounds, the
+# guard also judges reward-guided sampling (each row kept from four candidates by how real
+# they look) on the held-out rows.
 tuned = RewardTunedSynthesizer(MaskedDiffusionSynthesizer(**small), n_rounds=3,
                                random_state=0).fit(real)
 history = pd.DataFrame(tuned.history_)
 print(history[["round", "reward_realism", "reward_privacy", "detection_auc", "coverage",
                "log_likelihood", "kept"]])
 print(f"kept round {tuned.best_round_}; stopped on {tuned.termination_condition_}")
+print(f"reward-guided sampling kept: {tuned.resampling_}")
 assert tuned.sample(5).shape == (5, len(columns))
 
 # %%
@@ -43,7 +46,8 @@ assert tuned.sample(5).shape == (5, len(columns))
 # "Rows near the average customer" is a reward the model can satisfy by writing the same
 # row again and again. Without the guard, every round is kept and the rows pile up at the
 # mean; with it, the rounds that lose coverage of the held-out rows are refused and the best
-# model is the one before them.
+# model is the one before them. ``n_candidates=1`` leaves out reward-guided sampling, so that
+# the rows show what the rounds did.
 numbers = ["unit_price", "customer_age", "customer_income"]
 
 
@@ -54,7 +58,7 @@ def near_the_mean(rows, real):
 
 exploit = {"rewards": near_the_mean, "n_rounds": 4, "temperature": 0.02, "max_weight": 50.0,
            "anchor_share": 0.0, "epochs_per_round": 4, "n_iter_no_change": 2,
-           "random_state": 0}
+           "n_candidates": 1, "random_state": 0}
 unguarded = RewardTunedSynthesizer(MaskedDiffusionSynthesizer(**small), collapse_guard=False,
                                    **exploit).fit(real)
 guarded = RewardTunedSynthesizer(MaskedDiffusionSynthesizer(**small), **exploit).fit(real)
