@@ -152,8 +152,8 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
         them).
     random_state : int, RandomState instance or None, default=None
         Seeds the split, the synthesizer's ``random_state`` (when it is cloned), the pools and
-        the rewards' draws; :meth:`sample` without ``random_state`` draws from the tuned
-        synthesizer's generator.
+        the rewards' draws and ``random_state_``, from which :meth:`sample` without
+        ``random_state`` draws.
     verbose : int, default=0
         0 silent, 1 a log line per round (logger ``skltab.reward``).
 
