@@ -34,6 +34,9 @@ _COVERAGE_TOLERANCE = 0.05
 _LIKELIHOOD_TOLERANCE = 0.05
 #: ... and the held-out association error within this of the best round's.
 _ASSOCIATION_TOLERANCE = 0.005
+#: Reward-guided sampling is kept only if its rows' DCR ratio (held-out rows as the reference)
+#: is at least this, or at least the best round's where that is lower.
+_MIN_DCR_RATIO = 0.9
 
 
 def _synthesizer_has(name):
@@ -137,8 +140,8 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
         the end of ``fit`` on the real rows against rows of the tuned synthesizer) gives it
         of being real: sampling-importance-resampling towards the real rows' distribution.
         The collapse guard judges it like a round, on the held-out rows, and keeps it only if
-        it improves them (``resampling_``). 1 turns it off. Sampling takes about this many
-        times as long.
+        it improves them without bringing the rows closer to the training rows
+        (``resampling_``). 1 turns it off. Sampling takes about this many times as long.
     refit : bool, default=True
         Whether, once the guard has chosen the best round, to fit the synthesizer again on
         every row (the held-out ones included) and run that many rounds of post-training on
@@ -169,8 +172,10 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
     history_ : list of dict
         One record per round (round 0 is the reference): ``round``, the mean score of each
         reward over the pool (``reward_<name>``, before the rank combination), the held-out
-        ``detection_auc``, ``coverage``, ``association_error`` and ``log_likelihood`` (where
-        the synthesizer scores), and ``kept``.
+        ``detection_auc``, ``coverage``, ``association_error``, ``dcr_ratio`` (the sampled
+        rows' distance to the training rows over the held-out rows', see
+        :func:`~skltab.metrics.privacy_scores`) and ``log_likelihood`` (where the synthesizer
+        scores), and ``kept``.
     n_iter_ : int
         Rounds run.
     best_round_ : int
@@ -213,7 +218,10 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
     log-likelihood must be no lower than the reference's minus 5 % of its magnitude. The
     judged rows are sampled with the same seed every round. Reward-guided sampling
     (``n_candidates``) is judged the same way after the rounds: the best round's rows with
-    resampling against those without, its discriminator fitted on the training rows alone.
+    resampling against those without, its discriminator fitted on the training rows alone;
+    it must also keep the DCR ratio of its rows (their distance to the training rows over the
+    held-out rows') at 0.9 or more, or at the best round's where that is lower, since a
+    discriminator that learnt the training rows may favour rows near them.
     Resampling is not from TabGRAA: post-training moves the model, resampling moves its output
     by the same realism reward, and the guard keeps what the held-out rows confirm.
 
@@ -331,7 +339,7 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
         train_rows = real.iloc[train].reset_index(drop=True)
         self.rewards_ = rewards.fit(train_rows, self.metadata_)
         judge = _HeldOutJudge(real.iloc[held_out].reset_index(drop=True), _take(X, held_out),
-                              _take(y, held_out), self.metadata_, draw_seed(rng))
+                              _take(y, held_out), train_rows, self.metadata_, draw_seed(rng))
         self._run_rounds(train_rows, judge, rng)
         self.resampling_ = self._resampling_helps(train_rows, judge, rng)
         if self.refit:
@@ -462,7 +470,7 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
             return False
         sampler = Resampled(self.synthesizer_, self._realism_odds(train, rng), self.n_candidates)
         self.resampling_scores_ = judge(sampler)
-        kept = not self.collapse_guard or _improves(
+        kept = not self.collapse_guard or _keeps_resampling(
             self.resampling_scores_, self.history_[self.best_round_], self.history_[0])
         self._log({"round": "resampling", **self.resampling_scores_, "kept": kept})
         return kept
@@ -623,12 +631,12 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
 class _HeldOutJudge:
     """The collapse guard's metrics of a model on the held-out rows: none is a reward."""
 
-    def __init__(self, table, X, y, metadata, seed):
-        self.table, self.X, self.y = table, X, y
+    def __init__(self, table, X, y, train, metadata, seed):
+        self.table, self.X, self.y, self.train = table, X, y, train
         self.metadata, self.seed = metadata, seed
 
     def __call__(self, model):
-        from ..metrics import association_error, detection_auc, diversity_scores
+        from ..metrics import association_error, detection_auc, diversity_scores, privacy_scores
 
         n_rows = max(len(self.table), _MIN_JUDGED_ROWS)
         rows = _table_from_output(model.sample(n_rows, random_state=self.seed))
@@ -636,6 +644,8 @@ class _HeldOutJudge:
             "detection_auc": detection_auc(self.table, rows, metadata=self.metadata),
             "coverage": diversity_scores(self.table, rows, metadata=self.metadata)["coverage"],
             "association_error": association_error(self.table, rows, metadata=self.metadata),
+            "dcr_ratio": privacy_scores(self.table, rows, train=self.train,
+                                        metadata=self.metadata)["dcr_ratio"],
         }
         if hasattr(model, "score"):
             scores["log_likelihood"] = model.score(self.X, self.y)
@@ -656,6 +666,14 @@ def _improves(scores, best, reference):
     # likelihood still tells rounds apart there.
     better = gap < best_gap or scores["log_likelihood"] > best["log_likelihood"]
     return gap <= best_gap and better and covers and pairs_hold and likely
+
+
+def _keeps_resampling(scores, best, reference):
+    """Whether resampled rows' held-out scores beat the best round's (``_improves``) without
+    coming closer to the training rows (see the class's Notes)."""
+    # the discriminator learnt the training rows: its odds may favour rows near them
+    private = not scores["dcr_ratio"] < min(_MIN_DCR_RATIO, best["dcr_ratio"])
+    return private and _improves(scores, best, reference)
 
 
 def _take(values, index):

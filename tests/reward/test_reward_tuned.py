@@ -15,7 +15,7 @@ import skltab  # noqa: E402
 from skltab import IndependentSynthesizer  # noqa: E402
 from skltab.diffusion import MaskedDiffusionSynthesizer  # noqa: E402
 from skltab.reward import RewardTunedSynthesizer, UtilityReward  # noqa: E402
-from skltab.reward._synthesizer import _improves  # noqa: E402
+from skltab.reward._synthesizer import _improves, _keeps_resampling  # noqa: E402
 
 TINY = {"hidden_dim": 32, "n_layers": 1, "embedding_dim": 4, "n_heads": 1, "epochs": 20,
         "batch_size": 64, "n_sampling_steps": 4, "early_stopping": False}
@@ -39,8 +39,9 @@ def test_rounds_record_rewards_and_held_out_metrics():
     assert [r["round"] for r in tuned.history_] == list(range(tuned.n_iter_ + 1))
     for record in tuned.history_[1:]:
         assert {"reward_realism", "reward_privacy", "detection_auc", "coverage",
-                "association_error", "log_likelihood", "kept"} <= set(record)
+                "association_error", "dcr_ratio", "log_likelihood", "kept"} <= set(record)
         assert 0 <= record["detection_auc"] <= 1 and 0 <= record["coverage"] <= 1
+        assert np.isfinite(record["dcr_ratio"]) and record["dcr_ratio"] > 0
         assert 0 <= record["association_error"] <= 1
     assert tuned.history_[tuned.best_round_]["kept"]
     assert tuned.termination_condition_ in ("max_rounds", "n_iter_no_change")
@@ -146,9 +147,10 @@ def test_weights_are_tempered_and_clipped():
     assert np.allclose(weights, expected) and weights.max() <= 3.0
 
 
-def _scores(detection_auc, log_likelihood=None, coverage=1.0, association_error=0.1):
+def _scores(detection_auc, log_likelihood=None, coverage=1.0, association_error=0.1,
+            dcr_ratio=1.0):
     scores = {"detection_auc": detection_auc, "coverage": coverage,
-              "association_error": association_error}
+              "association_error": association_error, "dcr_ratio": dcr_ratio}
     return scores if log_likelihood is None else {**scores, "log_likelihood": log_likelihood}
 
 
@@ -302,8 +304,9 @@ def test_reward_guided_sampling_is_judged_by_the_guard():
     tuned = _tuned().fit(real)
     scores = tuned.resampling_scores_
     assert {"detection_auc", "coverage", "association_error", "log_likelihood"} <= set(scores)
-    assert tuned.resampling_ == _improves(scores, tuned.history_[tuned.best_round_],
-                                          tuned.history_[0])
+    assert {"detection_auc", "dcr_ratio"} <= set(scores)
+    assert tuned.resampling_ == _keeps_resampling(scores, tuned.history_[tuned.best_round_],
+                                                  tuned.history_[0])
     assert (tuned.discriminator_ is not None) == tuned.resampling_
     # without the guard it is always kept, and then sample() resamples
     kept = _tuned(collapse_guard=False).fit(real)
@@ -332,3 +335,17 @@ def test_resampling_samples_the_same_after_loading(store):
     pd.testing.assert_frame_equal(loaded.sample(30, random_state=4),
                                   tuned.sample(30, random_state=4))
     pd.testing.assert_frame_equal(loaded.sample(30), tuned.sample(30))
+
+
+@pytest.mark.parametrize("resampled, best, kept", [
+    (_scores(0.55, -10.0), _scores(0.6, -10.0), True),
+    # closer to 0.5, but its rows come closer to the training rows than held-out rows are
+    (_scores(0.55, -10.0, dcr_ratio=0.85), _scores(0.6, -10.0), False),
+    # where the best round's rows are already closer, resampling must not bring them closer
+    (_scores(0.55, -10.0, dcr_ratio=0.85), _scores(0.6, -10.0, dcr_ratio=0.8), True),
+    (_scores(0.55, -10.0, dcr_ratio=0.75), _scores(0.6, -10.0, dcr_ratio=0.8), False),
+    # not closer to 0.5 (the likelihood is the model's own, the same)
+    (_scores(0.62, -10.0), _scores(0.6, -10.0), False),
+])
+def test_resampling_is_kept_only_if_it_improves_without_coming_closer(resampled, best, kept):
+    assert _keeps_resampling(resampled, best, _scores(0.6, -10.0)) == kept
