@@ -11,6 +11,7 @@ from ..metrics._data import TablePair, encode_compared
 from ..metrics._detection import discriminator
 from ..utils._conditions import check_conditions
 from ..utils._random import draw_seed
+from ..utils._refitted import RefittedModel
 from ..utils._validation import check_n_samples
 
 #: A discriminator's probability is kept this far from 0 and 1, so that every odds is finite
@@ -24,9 +25,9 @@ class RealismOdds:
 
     The odds estimate the ratio of the real density to the synthesizer's at each row, up to a
     factor that is the same for every row. The discriminator is the detection metric's
-    gradient boosting on the same features (:func:`skltab.metrics.detection_auc`). It has no
-    safe form, so :func:`skltab.save` does not write it: it is refitted, identically, from the
-    saved features the first time a loaded copy is called.
+    gradient boosting on the same features (:func:`skltab.metrics.detection_auc`), kept as a
+    :class:`~skltab.utils._refitted.RefittedModel`: it has no safe form, so a copy loaded by
+    :func:`skltab.load` refits it, identically, the first time it is called.
 
     Parameters
     ----------
@@ -40,27 +41,19 @@ class RealismOdds:
         Seed of the discriminator.
     """
 
-    _unsaved_attributes = ("_model",)
-
     def __init__(self, real, rows, metadata, seed):
         pair = TablePair(real, rows, metadata=metadata, random_state=seed)
-        self.encoder, self.space, self.seed = pair.encoder, pair.space, seed
-        self.features = np.vstack([self.space.transform_for_trees(pair.encoded(name))
-                                   for name in ("real", "synthetic")])
-        self.is_real = np.repeat([1, 0], [len(real), len(rows)])
-        self._model = None
+        self.encoder, self.space = pair.encoder, pair.space
+        features = np.vstack([self.space.transform_for_trees(pair.encoded(name))
+                              for name in ("real", "synthetic")])
+        self.model = RefittedModel(discriminator(self.space.categorical_mask_, seed), features,
+                                   np.repeat([1, 0], [len(real), len(rows)]))
 
     def __call__(self, rows):
         features = self.space.transform_for_trees(encode_compared(self.encoder, rows, "rows"))
-        proba = self._fitted().predict_proba(features)[:, 1]
+        proba = self.model.fitted().predict_proba(features)[:, 1]
         proba = np.clip(proba, _PROBABILITY_MARGIN, 1 - _PROBABILITY_MARGIN)
         return proba / (1 - proba)
-
-    def _fitted(self):
-        if getattr(self, "_model", None) is None:
-            self._model = discriminator(self.space.categorical_mask_, self.seed).fit(
-                self.features, self.is_real)
-        return self._model
 
 
 class Resampled:

@@ -26,6 +26,7 @@ from ..metrics import closest_real_distance, realism_samples, rule_satisfaction_
 from ..metrics._data import TablePair, _aligned, encode_compared, resolve_metadata
 from ..metrics._space import FeatureSpace
 from ..metrics._utility import _check_task, _model, _rows
+from ..utils._refitted import RefittedModel
 from ..utils._validation import check_table
 
 #: Seed of the utility model (its early-stopping split, above 10,000 rows): fixed, so that
@@ -413,7 +414,8 @@ class UtilityReward(Reward):
     task_ : {"classification", "regression"}
         What the model does, from the target's kind.
     model_ : estimator
-        The model fitted on the real rows.
+        The model fitted on the real rows (a copy loaded by :func:`skltab.load` refits it,
+        identically, on first use: a fitted gradient boosting has no safe form).
     scale_ : float
         The standard deviation of the real target (regression; 1 when it is 0).
     metadata_ : TableMetadata
@@ -453,11 +455,15 @@ class UtilityReward(Reward):
                              f"the target {target!r} to predict it from; there is none.")
         self._encoder, self._space = pair.encoder, FeatureSpace(pair, features)
         X, y = _rows(pair, self._space, "real", target)
-        self.model_ = _model(self.task_, y, self._space.categorical_mask_, _UTILITY_SEED)
-        self.model_.fit(X, y)
+        self._model = RefittedModel(
+            _model(self.task_, y, self._space.categorical_mask_, _UTILITY_SEED), X, y)
         self.target_ = target
         if self.task_ == "regression":
             self.scale_ = float(np.std(y)) or 1.0
+
+    @property
+    def model_(self):
+        return self._model.fitted()
 
     def _score(self, rows):
         encoded = encode_compared(self._encoder, rows, "rows")

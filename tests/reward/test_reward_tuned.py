@@ -349,3 +349,16 @@ def test_resampling_samples_the_same_after_loading(store):
 ])
 def test_resampling_is_kept_only_if_it_improves_without_coming_closer(resampled, best, kept):
     assert _keeps_resampling(resampled, best, _scores(0.6, -10.0)) == kept
+
+
+def test_the_utility_reward_goes_through_the_safe_format():
+    real = _table()
+    tuned = _tuned(rewards=[UtilityReward(target="c")], n_rounds=1).fit(real)
+    buffer = io.BytesIO()
+    skltab.save(tuned, buffer)
+    buffer.seek(0)
+    loaded = skltab.load(buffer)
+    rows = real.iloc[:20]
+    np.testing.assert_array_equal(loaded.rewards_.score(rows), tuned.rewards_.score(rows))
+    pd.testing.assert_frame_equal(loaded.sample(30, random_state=1),
+                                  tuned.sample(30, random_state=1))
