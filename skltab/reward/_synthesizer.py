@@ -341,12 +341,12 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
         judge = _HeldOutJudge(real.iloc[held_out].reset_index(drop=True), _take(X, held_out),
                               _take(y, held_out), train_rows, self.metadata_, draw_seed(rng))
         self._run_rounds(train_rows, judge, rng)
-        self.resampling_ = self._resampling_helps(train_rows, judge, rng)
+        self.resampling_ = self._resampling_helps(train_rows, judge, _odds_seeds(rng))
         if self.refit:
             self._refit(X, y, real, rewards, rng)
-        self.discriminator_ = None
+        seeds, self.discriminator_ = _odds_seeds(rng), None
         if self.resampling_:
-            self.discriminator_ = self._realism_odds(real if self.refit else train_rows, rng)
+            self.discriminator_ = self._realism_odds(real if self.refit else train_rows, seeds)
         self.random_state_ = np.random.RandomState(draw_seed(rng))
         return self
 
@@ -462,24 +462,27 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
         self.n_iter_ = len(self.history_) - 1
         self.synthesizer_ = best_model
 
-    def _resampling_helps(self, train, judge, rng):
+    def _resampling_helps(self, train, judge, seeds):
         """Whether the guard keeps reward-guided sampling of the best round's model (see
-        ``n_candidates``); its held-out scores go to ``resampling_scores_``."""
+        ``n_candidates``), its discriminator drawn with ``seeds``; its held-out scores go to
+        ``resampling_scores_``."""
         self.resampling_scores_ = None
         if self.n_candidates == 1:
             return False
-        sampler = Resampled(self.synthesizer_, self._realism_odds(train, rng), self.n_candidates)
+        sampler = Resampled(self.synthesizer_, self._realism_odds(train, seeds), self.n_candidates)
         self.resampling_scores_ = judge(sampler)
         kept = not self.collapse_guard or _keeps_resampling(
             self.resampling_scores_, self.history_[self.best_round_], self.history_[0])
         self._log({"round": "resampling", **self.resampling_scores_, "kept": kept})
         return kept
 
-    def _realism_odds(self, real, rng):
-        """The discriminator of ``real`` against a pool of ``synthesizer_``'s rows."""
+    def _realism_odds(self, real, seeds):
+        """The discriminator of ``real`` against a pool of ``synthesizer_``'s rows; ``seeds``:
+        the pool's and the discriminator's."""
+        pool_seed, discriminator_seed = seeds
         pool = _table_from_output(self.synthesizer_.sample(self._pool_size(len(real)),
-                                                           random_state=draw_seed(rng)))
-        return RealismOdds(real, pool, self.metadata_, draw_seed(rng))
+                                                           random_state=pool_seed))
+        return RealismOdds(real, pool, self.metadata_, discriminator_seed)
 
     def _train_round(self, model, train, rng):
         """Sample a pool, score it, train on it with the anchor rows (see ``refinement``);
@@ -666,6 +669,12 @@ def _improves(scores, best, reference):
     # likelihood still tells rounds apart there.
     better = gap < best_gap or scores["log_likelihood"] > best["log_likelihood"]
     return gap <= best_gap and better and covers and pairs_hold and likely
+
+
+def _odds_seeds(rng):
+    """The seeds of a discriminator's pool and model, drawn whatever ``n_candidates`` is, so
+    that it changes no tuned model."""
+    return draw_seed(rng), draw_seed(rng)
 
 
 def _keeps_resampling(scores, best, reference):

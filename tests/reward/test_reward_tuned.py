@@ -362,3 +362,14 @@ def test_the_utility_reward_goes_through_the_safe_format():
     np.testing.assert_array_equal(loaded.rewards_.score(rows), tuned.rewards_.score(rows))
     pd.testing.assert_frame_equal(loaded.sample(30, random_state=1),
                                   tuned.sample(30, random_state=1))
+
+
+def test_the_number_of_candidates_changes_no_tuned_model():
+    real = _table()
+    with_resampling = _tuned(collapse_guard=False).fit(real)
+    without = _tuned(collapse_guard=False, n_candidates=1).fit(real)
+    assert with_resampling.history_ == without.history_
+    pd.testing.assert_frame_equal(with_resampling.synthesizer_.sample(40, random_state=0),
+                                  without.synthesizer_.sample(40, random_state=0))
+    assert not with_resampling.sample(40, random_state=0).equals(
+        without.sample(40, random_state=0))
