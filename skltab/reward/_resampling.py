@@ -82,8 +82,8 @@ class Resampled:
     def sample(self, n_samples=1, *, conditions=None, random_state=None):
         """Write ``n_samples`` rows, as the synthesizer's :meth:`sample` does."""
         n_samples = check_n_samples(n_samples)
-        conditions, rng = self._candidate_conditions(conditions, n_samples), check_random_state(
-            random_state)
+        conditions = self._candidate_conditions(conditions, n_samples)
+        rng = check_random_state(random_state)
         candidates = self.synthesizer.sample(self.n_candidates * n_samples,
                                              conditions=conditions,
                                              random_state=draw_seed(rng))
@@ -94,8 +94,8 @@ class Resampled:
         :meth:`sample`'s rows for the same ``random_state``."""
         n_samples = check_n_samples(n_samples)
         chunk_size = check_n_samples(chunk_size, name="chunk_size")
-        conditions, rng = self._candidate_conditions(conditions, n_samples), check_random_state(
-            random_state)
+        conditions = self._candidate_conditions(conditions, n_samples)
+        rng = check_random_state(random_state)
         chunks = self.synthesizer.iter_samples(
             self.n_candidates * n_samples, chunk_size=self.n_candidates * chunk_size,
             conditions=conditions, random_state=draw_seed(rng))
