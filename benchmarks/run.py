@@ -140,6 +140,8 @@ def benchmark_one(spec, train, test, dataset, seed, epochs):
         "rows_per_second": len(synthetic) / sample_seconds,
         # rows a sampler wrote and threw away as invalid (GReaT's peer counts them)
         "n_invalid": getattr(synthesizer, "n_invalid_", None),
+        # whether RewardTunedSynthesizer's guard kept reward-guided sampling
+        "resampling": getattr(synthesizer, "resampling_", None),
         **score(test, synthetic, train, dataset, synthesizer.metadata_, seed),
     }
 
