@@ -80,14 +80,11 @@ class Resampled:
         self.synthesizer, self.odds, self.n_candidates = synthesizer, odds, n_candidates
 
     def sample(self, n_samples=1, *, conditions=None, random_state=None):
-        """Write ``n_samples`` rows, as the synthesizer's :meth:`sample` does."""
+        """Write ``n_samples`` rows, as the synthesizer's :meth:`sample` does: the one chunk
+        of :meth:`iter_samples`."""
         n_samples = check_n_samples(n_samples)
-        conditions = self._candidate_conditions(conditions, n_samples)
-        rng = check_random_state(random_state)
-        candidates = self.synthesizer.sample(self.n_candidates * n_samples,
-                                             conditions=conditions,
-                                             random_state=draw_seed(rng))
-        return self._keep(candidates, np.random.RandomState(draw_seed(rng)), 0)
+        return next(self.iter_samples(n_samples, chunk_size=n_samples, conditions=conditions,
+                                      random_state=random_state))
 
     def iter_samples(self, n_samples, *, chunk_size, conditions=None, random_state=None):
         """Write ``n_samples`` rows in chunks of ``chunk_size``; concatenated, the chunks are
@@ -115,17 +112,15 @@ class Resampled:
             drop=True)
 
     def _kept_chunks(self, chunks, choice_rng):
+        """One row of each ``n_candidates`` consecutive candidates of every chunk, numbered
+        on from the previous chunk's."""
         start = 0
-        for chunk in chunks:
-            kept = self._keep(chunk, choice_rng, start)
-            start += len(_table_from_output(kept))
-            yield kept
-
-    def _keep(self, candidates, choice_rng, start):
-        """One row of each ``n_candidates`` consecutive candidates, numbered from ``start``."""
-        odds = self.odds(_table_from_output(candidates)).reshape(-1, self.n_candidates)
-        chosen = choose_by_weight(odds, choice_rng.random_sample(len(odds)))
-        return _take_rows(candidates, np.arange(len(odds)) * self.n_candidates + chosen, start)
+        for candidates in chunks:
+            odds = self.odds(_table_from_output(candidates)).reshape(-1, self.n_candidates)
+            chosen = choose_by_weight(odds, choice_rng.random_sample(len(odds)))
+            yield _take_rows(candidates, np.arange(len(odds)) * self.n_candidates + chosen,
+                             start)
+            start += len(odds)
 
 
 def choose_by_weight(weights, uniforms):
