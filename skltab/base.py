@@ -155,15 +155,15 @@ class BaseSynthesizer(SynthesizerMixin, BaseEstimator):
         self : object
             The fitted synthesizer.
         """
-        table, _ = self._prepare_fit(X, y)
+        table, *_ = self._prepare_fit(X, y)
         self._fit(table)
         return self
 
     def _prepare_fit(self, X, y, sample_weight=None):
         """Validate the parameters and the input, learn the metadata, the input format and
-        ``random_state_``; return the modelled columns of the rows to learn and their weights
+        ``random_state_``; return the modelled columns of the rows to learn, their weights
         (:func:`~skltab._nn._weights.row_weights`: rows of weight 0 are left out before
-        anything is learned)."""
+        anything is learned) and their positions in ``X``."""
         self._validate_params()
         table, self.input_format_ = _table_from_input(X, y, self._allows_empty_table)
         kept, weights = row_weights(sample_weight, len(table))
@@ -180,7 +180,7 @@ class BaseSynthesizer(SynthesizerMixin, BaseEstimator):
         modelled = self.modelled_columns_
         if not modelled:
             raise ValueError("Every column of X is an ID column; there is nothing to model.")
-        return table[modelled], weights
+        return table[modelled], weights, kept
 
     @property
     def modelled_columns_(self):
@@ -420,7 +420,9 @@ class IncrementalMixin:
     :meth:`partial_fit` does on an unfitted synthesizer before training: transforms and an
     untrained model) and ``_partial_fit(table, weights)`` (one more epoch), where ``table``
     holds the modelled columns of the rows with a positive weight and ``weights`` their
-    weights, scaled to a mean of 1.
+    weights, scaled to a mean of 1. ``_fit`` returns the positions in ``table`` of the rows
+    it held out from training (for early stopping), or None; :meth:`fit` stores their
+    positions in ``X`` as ``validation_rows_``.
     """
 
     def fit(self, X, y=None, sample_weight=None):
@@ -443,8 +445,9 @@ class IncrementalMixin:
         self : object
             The fitted synthesizer.
         """
-        table, weights = self._prepare_fit(X, y, sample_weight)
-        self._fit(table, weights)
+        table, weights, kept = self._prepare_fit(X, y, sample_weight)
+        held_out = self._fit(table, weights)
+        self.validation_rows_ = None if held_out is None else kept[held_out]
         return self
 
     def partial_fit(self, X, y=None, sample_weight=None):
@@ -474,8 +477,9 @@ class IncrementalMixin:
         try:
             check_is_fitted(self)
         except NotFittedError:
-            table, weights = self._prepare_fit(X, y, sample_weight)
+            table, weights, _ = self._prepare_fit(X, y, sample_weight)
             self._start(table)
+            self.validation_rows_ = None
         else:
             self._validate_params()
             table = self._check_scoring_table(X, y)[self.modelled_columns_]

@@ -223,5 +223,5 @@ def _fit_synthesizer(synthesizer, frame, sample, seed):
     from ._fastgen import fit_fastgen
 
     with _metadata_of(synthesizer, frame):
-        table_sample, _ = synthesizer._prepare_fit(sample.rows, None)
+        table_sample, *_ = synthesizer._prepare_fit(sample.rows, None)
     fit_fastgen(synthesizer, frame, table_sample, seed)

@@ -344,6 +344,7 @@ class MaskedDiffusionSynthesizer(IncrementalMixin, BaseSynthesizer):
                 table, rows, weights, train, validation, epochs, seed)
         self._train(_take(rows, train), weights[train], epochs,
                     self._fit_schedule(epochs, len(train)), seed, callbacks)
+        return validation
 
     def _start(self, table):
         self._build(table)

@@ -457,7 +457,7 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
     # -- fitting ---------------------------------------------------------------------------
     def _fit(self, table, weights):
         cells, seed = self._build(table)
-        self._fit_within_budget(table, cells, weights, seed)
+        return self._fit_within_budget(table, cells, weights, seed)
 
     def _start(self, table):
         self._build(table)
@@ -597,7 +597,8 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
         return auto_n_bins(n_rows) if self.model_name_or_path is None else None
 
     def _fit_within_budget(self, table, cells, weights, seed):
-        """Train for the epoch budget, with early stopping on held-out rows if asked."""
+        """Train for the epoch budget, with early stopping on held-out rows if asked; return
+        their positions (None: no early stopping)."""
         from .._privacy_guard import PrivacyGuard
 
         train, validation = split_rows(len(table), self.validation_fraction,
@@ -615,6 +616,7 @@ class PredLLMSynthesizer(IncrementalMixin, BaseSynthesizer):
         if self.n_sampling_orders is not None and self.column_order_ is None:
             self.sampling_orders_ = self._likeliest_orders(
                 cells, train if validation is None else validation, seed)
+        return validation
 
     def _mean_row_tokens(self, cells, rows):
         """Mean number of tokens of the rows ``rows`` as the layout writes them."""

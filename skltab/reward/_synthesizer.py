@@ -24,6 +24,8 @@ logger = logging.getLogger(__name__)
 #: Fewest held-out rows (the guard's coverage needs more than 5) and training rows.
 _MIN_HELD_OUT = 6
 _MIN_TRAIN = 2
+#: Share of the rows held out where the synthesizer holds out none of its own.
+_VALIDATION_FRACTION = 0.2
 #: ``pool_size="auto"``: as many rows as the training rows, at least this many.
 _MIN_POOL = 256
 #: Rows sampled each round to judge it on the held-out rows (at least as many as they are).
@@ -76,8 +78,8 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
         The synthesizer to tune: one with ``partial_fit(X, y, sample_weight)`` (see
         :class:`~skltab.base.IncrementalMixin`), such as
         :class:`~skltab.diffusion.MaskedDiffusionSynthesizer` (the default, None) or
-        :class:`~skltab.llm.PredLLMSynthesizer`. It is cloned and fitted on the training
-        rows, unless ``prefit``.
+        :class:`~skltab.llm.PredLLMSynthesizer`. It is cloned and fitted (see
+        ``validation_fraction``), unless ``prefit``.
     rewards : str, callable, Reward, list or dict, default=None
         What a good row is: a reward name (``"realism"``, ``"marginals"``, ``"rules"``,
         ``"utility"``, ``"privacy"``), a :class:`~skltab.reward.Reward`, a callable
@@ -125,9 +127,13 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
         keeping its own. None keeps the synthesizer's. A fit's schedule ends near 0, and
         continuing at its peak rate undoes part of it: one more epoch of Pred-LLM at its
         2e-3 took insurance_300's TSTR/TRTR from 0.85 to 0.66, at 2e-5 it stayed at 0.86.
-    validation_fraction : float, default=0.2
+    validation_fraction : float or None, default=None
         Share of the real rows held out for the collapse guard (never trained on, never
-        seen by a reward).
+        seen by a reward). None: the rows the synthesizer holds out itself for its early
+        stopping (its ``validation_rows_``), so that it is fitted once, on every row, and
+        judged on rows it never trained on; where it holds out none (early stopping off, a
+        table of fewer than about a hundred rows, a synthesizer without
+        ``validation_rows_``, ``prefit``), 0.2.
     collapse_guard : bool, default=True
         Whether to keep only the rounds that improve the held-out metrics and restore the
         best one (see Notes). Without it every round is kept.
@@ -143,12 +149,15 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
         it improves them without bringing the rows closer to the training rows
         (``resampling_``). 1 turns it off. Sampling takes about this many times as long.
     refit : bool, default=True
-        Whether, once the guard has chosen the best round, to fit the synthesizer again on
-        every row (the held-out ones included) and run that many rounds of post-training on
-        it, with the rewards fitted on every row, as ``GridSearchCV(refit=True)`` refits its
-        best candidate. Otherwise the model of the best round, trained without the held-out
-        rows, is kept (about half the time). With ``prefit``, the fitted synthesizer is copied
-        again instead of refitted.
+        Where the guard's rows are held out by this estimator (not by the synthesizer, see
+        ``validation_fraction``): whether, once the guard has chosen the best round, to fit
+        the synthesizer on every row (the held-out ones included) and run that many rounds
+        of post-training on it, with the rewards fitted on every row, as
+        ``GridSearchCV(refit=True)`` refits its best candidate. Otherwise the model of the
+        best round, trained without the held-out rows, is kept (about half the time). With
+        ``prefit``, the fitted synthesizer is copied again instead of refitted. Without
+        effect where the guard judges on the synthesizer's own validation rows: it is
+        fitted once, on every row.
     prefit : bool, default=False
         Whether ``synthesizer`` is already fitted: it is then copied, not refitted, and its
         held-out rows are only held out from post-training (the synthesizer may have seen
@@ -163,12 +172,15 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
     Attributes
     ----------
     synthesizer_ : synthesizer
-        The tuned synthesizer (it samples and scores): the best round's model, or with
-        ``refit`` the model refitted on every row and tuned for ``best_round_`` rounds.
+        The tuned synthesizer (it samples and scores): the best round's model, or after a
+        refit (see ``refit``) the model refitted on every row and tuned for ``best_round_``
+        rounds.
     reference_ : synthesizer
-        The synthesizer before post-training, frozen (with ``refit``, fitted on every row).
+        The synthesizer before post-training, frozen.
     rewards_ : CombinedReward
-        The rewards, fitted on the training rows (with ``refit``, on every row).
+        The rewards, fitted on the training rows (after a refit, on every row).
+    validation_rows_ : ndarray of shape (n_held_out,)
+        Positions in ``X`` of the rows the collapse guard judged on.
     history_ : list of dict
         One record per round (round 0 is the reference): ``round``, the mean score of each
         reward over the pool (``reward_<name>``, before the rank combination), the held-out
@@ -190,8 +202,9 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
         The held-out metrics of the best round's rows with resampling (as in ``history_``),
         which the guard compared with the best round's; None with ``n_candidates=1``.
     discriminator_ : RealismOdds or None
-        The discriminator of reward-guided sampling, fitted on the real rows (with ``refit``,
-        every row) against rows of ``synthesizer_``; None when ``resampling_`` is False.
+        The discriminator of reward-guided sampling, fitted on the training rows (after a
+        refit, every row) against rows of ``synthesizer_``; the one the guard judged, unless
+        refitted. None when ``resampling_`` is False.
     random_state_ : RandomState
         Generator of the :meth:`sample` calls without ``random_state``.
     metadata_ : TableMetadata
@@ -254,7 +267,7 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
         "refinement": [StrOptions({"weighted", "preference"})],
         "beta": [Interval(Real, 0, None, closed="neither")],
         "learning_rate": [Interval(Real, 0, None, closed="neither"), None],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
         "collapse_guard": ["boolean"],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "n_candidates": [Interval(Integral, 1, None, closed="left")],
@@ -278,7 +291,7 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
         refinement="weighted",
         beta=0.1,
         learning_rate=None,
-        validation_fraction=0.2,
+        validation_fraction=None,
         collapse_guard=True,
         n_iter_no_change=3,
         n_candidates=4,
@@ -308,9 +321,9 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
         self.verbose = verbose
 
     def fit(self, X, y=None):
-        """Fit the synthesizer on the training rows (unless ``prefit``), then run the rounds
-        of post-training, judged on the held-out rows; with ``refit``, fit it again on every
-        row and run the best number of rounds on it.
+        """Fit the synthesizer (unless ``prefit``), then run the rounds of post-training,
+        judged on the held-out rows (see ``validation_fraction``); after a refit (see
+        ``refit``), run the best number of rounds on the synthesizer fitted on every row.
 
         Parameters
         ----------
@@ -329,8 +342,9 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
         self._check_synthesizer()
         rewards = self._combined_rewards(self._target(input_format))
         rng = check_random_state(self.random_state)
-        train, held_out = self._split(len(real), rng)
-        self.synthesizer_ = self._base_synthesizer(_take(X, train), _take(y, train), rng)
+        train, held_out, every_row = self._fit_base(X, y, len(real), rng)
+        refits = self.refit and every_row is not self.synthesizer_
+        self.validation_rows_ = held_out
         self.reference_ = copy.deepcopy(self.synthesizer_)
         self.metadata_ = self.synthesizer_.metadata_
         self.n_features_in_ = self.synthesizer_.n_features_in_
@@ -341,18 +355,38 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
         judge = _HeldOutJudge(real.iloc[held_out].reset_index(drop=True), _take(X, held_out),
                               _take(y, held_out), train_rows, self.metadata_, draw_seed(rng))
         self._run_rounds(train_rows, judge, rng)
-        self.resampling_ = self._resampling_helps(train_rows, judge, _odds_seeds(rng))
-        if self.refit:
-            self._refit(X, y, real, rewards, rng)
-        seeds, self.discriminator_ = _odds_seeds(rng), None
-        if self.resampling_:
-            self.discriminator_ = self._realism_odds(real if self.refit else train_rows, seeds)
+        odds = self._judged_resampling(train_rows, judge, _odds_seeds(rng))
+        if refits:
+            if every_row is None:
+                every_row = self._base_synthesizer(X, y, rng)
+            self._refit(every_row, real, rewards, rng)
+            odds = self._realism_odds(real, _odds_seeds(rng)) if self.resampling_ else None
+        self.discriminator_ = odds if self.resampling_ else None
         self.random_state_ = np.random.RandomState(draw_seed(rng))
         return self
 
-    def _refit(self, X, y, real, rewards, rng):
-        """Fit the synthesizer on every row and tune it for ``best_round_`` rounds."""
-        self.reference_ = self._base_synthesizer(X, y, rng)
+    def _fit_base(self, X, y, n_rows, rng):
+        """Fit ``synthesizer_`` (a copy, if ``prefit``) and choose the guard's rows; return
+        the positions of the training rows and of the held-out rows, and the synthesizer
+        fitted on every row (``synthesizer_`` itself where the guard judges on its
+        validation rows; None where none was fitted)."""
+        every_row = self._base_synthesizer(X, y, rng) if self._shares_validation_rows() else None
+        held_out = _validation_rows(every_row)
+        if held_out is not None:
+            self.synthesizer_ = every_row
+            return np.setdiff1d(np.arange(n_rows), held_out), held_out, every_row
+        train, held_out = self._split(n_rows, rng)
+        self.synthesizer_ = self._base_synthesizer(_take(X, train), _take(y, train), rng)
+        return train, held_out, every_row
+
+    def _shares_validation_rows(self):
+        """Whether the guard judges on the rows the synthesizer holds out, where it does."""
+        return self.validation_fraction is None and not self.prefit
+
+    def _refit(self, every_row, real, rewards, rng):
+        """Tune ``every_row``, the synthesizer fitted on every row, for ``best_round_``
+        rounds."""
+        self.reference_ = every_row
         model = self._post_training_copy(self.reference_)
         self.metadata_ = model.metadata_
         self.rewards_ = rewards.fit(real, self.metadata_)
@@ -420,12 +454,13 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
     def _split(self, n_rows, rng):
         """Indices of the training rows and of the held-out rows (at least
         ``_MIN_HELD_OUT``, so that the guard's metrics are defined)."""
-        n_held_out = max(round(self.validation_fraction * n_rows), _MIN_HELD_OUT)
+        fraction = self.validation_fraction or _VALIDATION_FRACTION
+        n_held_out = max(round(fraction * n_rows), _MIN_HELD_OUT)
         if n_rows - n_held_out < _MIN_TRAIN:
             raise ValueError(
-                f"RewardTunedSynthesizer holds out validation_fraction="
-                f"{self.validation_fraction} of the rows, at least {_MIN_HELD_OUT}, and trains "
-                f"on at least {_MIN_TRAIN}: got n_samples={n_rows}.")
+                f"RewardTunedSynthesizer holds out validation_fraction={fraction} of the "
+                f"rows, at least {_MIN_HELD_OUT}, and trains on at least {_MIN_TRAIN}: got "
+                f"n_samples={n_rows}.")
         order = rng.permutation(n_rows)
         return np.sort(order[n_held_out:]), np.sort(order[:n_held_out])
 
@@ -462,19 +497,20 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
         self.n_iter_ = len(self.history_) - 1
         self.synthesizer_ = best_model
 
-    def _resampling_helps(self, train, judge, seeds):
-        """Whether the guard keeps reward-guided sampling of the best round's model (see
-        ``n_candidates``), its discriminator drawn with ``seeds``; its held-out scores go to
-        ``resampling_scores_``."""
-        self.resampling_scores_ = None
+    def _judged_resampling(self, train, judge, seeds):
+        """Judge reward-guided sampling of the best round's model (see ``n_candidates``) with
+        a discriminator of ``train`` drawn with ``seeds``; set ``resampling_`` and
+        ``resampling_scores_`` (its held-out scores) and return the discriminator (None
+        with ``n_candidates=1``)."""
+        self.resampling_, self.resampling_scores_ = False, None
         if self.n_candidates == 1:
-            return False
-        sampler = Resampled(self.synthesizer_, self._realism_odds(train, seeds), self.n_candidates)
-        self.resampling_scores_ = judge(sampler)
-        kept = not self.collapse_guard or _keeps_resampling(
+            return None
+        odds = self._realism_odds(train, seeds)
+        self.resampling_scores_ = judge(Resampled(self.synthesizer_, odds, self.n_candidates))
+        self.resampling_ = not self.collapse_guard or _keeps_resampling(
             self.resampling_scores_, self.history_[self.best_round_], self.history_[0])
-        self._log({"round": "resampling", **self.resampling_scores_, "kept": kept})
-        return kept
+        self._log({"round": "resampling", **self.resampling_scores_, "kept": self.resampling_})
+        return odds
 
     def _realism_odds(self, real, seeds):
         """The discriminator of ``real`` against a pool of ``synthesizer_``'s rows; ``seeds``:
@@ -683,6 +719,13 @@ def _keeps_resampling(scores, best, reference):
     # the discriminator learnt the training rows: its odds may favour rows near them
     private = not scores["dcr_ratio"] < min(_MIN_DCR_RATIO, best["dcr_ratio"])
     return private and _improves(scores, best, reference)
+
+
+def _validation_rows(synthesizer):
+    """The rows a fitted synthesizer held out from its training (``validation_rows_``),
+    where they are enough for the guard; None otherwise."""
+    rows = getattr(synthesizer, "validation_rows_", None)
+    return rows if rows is not None and len(rows) >= _MIN_HELD_OUT else None
 
 
 def _take(values, index):

@@ -15,6 +15,10 @@ stopping_reason_ : str
     ran out, or there was no early stopping; also after :meth:`partial_fit`).
 best_epoch_ : int
     Epoch of the weights kept (the last epoch without early stopping).
+validation_rows_ : ndarray of shape (n_validation,) or None
+    Positions in :meth:`fit`'s ``X`` of the rows held out for early stopping, never
+    trained on by :meth:`fit` (None: it trained on every row, or the synthesizer was
+    started by :meth:`partial_fit`).
 optimizer_ : torch.optim.AdamW or None
     The optimizer, whose state :meth:`partial_fit` continues from (None before training
     and after LoRA adapters are merged).""",

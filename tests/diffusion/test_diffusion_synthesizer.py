@@ -293,6 +293,18 @@ def test_early_stopping_stops_and_records_validation_loss(fast):
     assert len(losses) >= 2 and np.all(np.isfinite(losses))
 
 
+def test_fit_reports_the_rows_it_held_out_as_positions_in_x(fast):
+    table = _related_table(200)
+    weights = np.ones(200)
+    weights[:20] = 0  # left out before the split: positions still count them
+    synthesizer = MaskedDiffusionSynthesizer(**fast, random_state=0)
+    held_out = synthesizer.fit(table, sample_weight=weights).validation_rows_
+    assert len(held_out) == 18 and len(np.unique(held_out)) == 18 and held_out.min() >= 20
+    assert synthesizer.set_params(early_stopping=False).fit(table).validation_rows_ is None
+    started = MaskedDiffusionSynthesizer(**fast).partial_fit(table)
+    assert started.validation_rows_ is None
+
+
 def test_early_stopping_needs_training_rows(fast):
     synthesizer = MaskedDiffusionSynthesizer(**fast, early_stopping=True,
                                              validation_fraction=0.999)

@@ -560,7 +560,8 @@ def test_early_stopping_stops_on_the_validation_loss_and_keeps_the_best_state():
     seeds = np.random.RandomState(0)
     draw_seed(seeds)
     seed = draw_seed(seeds)
-    _, held_out = split_rows(200, 0.1, True, seed)
+    held_out = fitted.validation_rows_
+    np.testing.assert_array_equal(held_out, split_rows(200, 0.1, True, seed)[1])
     cells = fitted.codec_.cells(fitted.bins_.encode(table))
     sequences = fitted._validation_sequences(cells, held_out, seed)
     assert len(sequences) >= 256

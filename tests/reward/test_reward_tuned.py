@@ -116,6 +116,24 @@ def test_refit_fits_every_row_and_runs_the_best_rounds_on_it():
     assert refitted.reference_.n_updates_ > held.reference_.n_updates_
 
 
+def test_the_guard_judges_on_the_rows_the_synthesizer_held_out_and_fits_it_once():
+    real = _table(300)
+    rare = {"r1", "r2", "r3", "r4"}
+    real.loc[[3, 50, 120, 170], "c"] = sorted(rare)
+    base = MaskedDiffusionSynthesizer(**{**TINY, "early_stopping": True})
+    tuned = RewardTunedSynthesizer(base, n_rounds=2, refit=False, random_state=0).fit(real)
+    # fitted once, on every row (no split of its own, so every category is learned) ...
+    assert rare <= set(tuned.reference_.metadata_["c"].categories)
+    np.testing.assert_array_equal(tuned.validation_rows_, tuned.reference_.validation_rows_)
+    assert len(tuned.validation_rows_) == 30
+    # ... and judged on the 30 rows it held out for its early stopping
+    judged = real.iloc[tuned.validation_rows_]
+    assert tuned.history_[0]["log_likelihood"] == pytest.approx(tuned.reference_.score(judged))
+    # without early stopping it holds out no rows: the guard holds out its own 20 %
+    unsplit = _tuned(refit=False).fit(real)
+    assert unsplit.reference_.validation_rows_ is None and len(unsplit.validation_rows_) == 60
+
+
 def test_prefit_tunes_a_copy_of_the_fitted_synthesizer():
     real = _table()
     fitted = MaskedDiffusionSynthesizer(**TINY, random_state=3).fit(real)
