@@ -120,18 +120,34 @@ def test_the_guard_judges_on_the_rows_the_synthesizer_held_out_and_fits_it_once(
     real = _table(300)
     rare = {"r1", "r2", "r3", "r4"}
     real.loc[[3, 50, 120, 170], "c"] = sorted(rare)
-    base = MaskedDiffusionSynthesizer(**{**TINY, "early_stopping": True})
+    # 210 validation rows: enough for the guard (a table of 2,100 rows at the default 10 %)
+    base = MaskedDiffusionSynthesizer(**{**TINY, "early_stopping": True,
+                                         "validation_fraction": 0.7})
     tuned = RewardTunedSynthesizer(base, n_rounds=2, refit=False, random_state=0).fit(real)
     # fitted once, on every row (no split of its own, so every category is learned) ...
     assert rare <= set(tuned.reference_.metadata_["c"].categories)
     np.testing.assert_array_equal(tuned.validation_rows_, tuned.reference_.validation_rows_)
-    assert len(tuned.validation_rows_) == 30
-    # ... and judged on the 30 rows it held out for its early stopping
+    assert len(tuned.validation_rows_) == 210
+    # ... and judged on the rows it held out for its early stopping
     judged = real.iloc[tuned.validation_rows_]
     assert tuned.history_[0]["log_likelihood"] == pytest.approx(tuned.reference_.score(judged))
-    # without early stopping it holds out no rows: the guard holds out its own 20 %
-    unsplit = _tuned(refit=False).fit(real)
-    assert unsplit.reference_.validation_rows_ is None and len(unsplit.validation_rows_) == 60
+
+
+@pytest.mark.parametrize("base_params", [{"early_stopping": False},
+                                         {"early_stopping": True, "validation_fraction": 0.1}])
+def test_too_few_validation_rows_of_the_synthesizer_are_replaced_by_a_split_and_a_refit(
+        base_params):
+    real = _table(300)
+    rare = {"r1", "r2", "r3", "r4"}
+    real.loc[[3, 50, 120, 170], "c"] = sorted(rare)
+    base = MaskedDiffusionSynthesizer(**{**TINY, **base_params})
+    tuned = RewardTunedSynthesizer(base, n_rounds=1, random_state=0).fit(real)
+    # none, or 30 (too few): the guard holds out its own 20 % ...
+    assert len(tuned.validation_rows_) == 60
+    # ... and the refit learns every row, the held-out ones included
+    assert rare <= set(tuned.reference_.metadata_["c"].categories)
+    held_out = tuned.reference_.validation_rows_
+    assert held_out is None if not base_params["early_stopping"] else len(held_out) == 30
 
 
 def test_prefit_tunes_a_copy_of_the_fitted_synthesizer():
