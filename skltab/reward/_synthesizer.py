@@ -365,7 +365,8 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
             if every_row is None:
                 every_row = self._base_synthesizer(X, y, rng)
             self._refit(every_row, real, rewards, rng)
-            odds = self._realism_odds(real, _odds_seeds(rng)) if self.resampling_ else None
+            seeds = _odds_seeds(rng)
+            odds = self._realism_odds(real, seeds) if self.resampling_ else None
         self.discriminator_ = odds if self.resampling_ else None
         self.random_state_ = np.random.RandomState(draw_seed(rng))
         return self
