@@ -78,17 +78,13 @@ def privacy_from_pair(pair):
     """:func:`privacy_scores` of a :class:`TablePair` that holds a ``train`` table."""
     to_train = closest_distances(pair, "synthetic", "train", n_neighbors=2)
     holdout_to_train = closest_distances(pair, "real", "train")[:, 0]
-    dcr_synthetic = float(np.median(to_train[:, 0]))
-    dcr_holdout = float(np.median(holdout_to_train))
     nndr = (float(np.median(_ratio(to_train[:, 0], to_train[:, 1])))
             if to_train.shape[1] > 1 else np.nan)
     members, others = (closest_distances(pair, name, "synthetic")[:, 0]
                        for name in ("train", "real"))
     is_member = np.repeat([True, False], [len(members), len(others)])
     return {
-        "dcr_synthetic": dcr_synthetic,
-        "dcr_holdout": dcr_holdout,
-        "dcr_ratio": float(_ratio(np.array([dcr_synthetic]), np.array([dcr_holdout]))[0]),
+        **_dcr_scores(to_train[:, 0], holdout_to_train),
         "too_close_rate": float(np.mean(
             to_train[:, 0] < np.percentile(holdout_to_train, TOO_CLOSE_PERCENTILE))),
         "too_close_reference": _leave_one_out_too_close(holdout_to_train),
@@ -97,6 +93,22 @@ def privacy_from_pair(pair):
         "membership_inference_auc": float(roc_auc_score(is_member,
                                                         -np.concatenate([members, others]))),
     }
+
+
+def dcr_ratio_from_pair(pair):
+    """The ``dcr_ratio`` of :func:`privacy_scores` of a :class:`TablePair` with a ``train``
+    table, alone: two of its four nearest-neighbour searches."""
+    return _dcr_scores(closest_distances(pair, "synthetic", "train")[:, 0],
+                       closest_distances(pair, "real", "train")[:, 0])["dcr_ratio"]
+
+
+def _dcr_scores(synthetic_to_train, holdout_to_train):
+    """``dcr_synthetic``, ``dcr_holdout`` and ``dcr_ratio`` of the distances of synthetic and
+    holdout rows to their closest training rows."""
+    dcr_synthetic = float(np.median(synthetic_to_train))
+    dcr_holdout = float(np.median(holdout_to_train))
+    return {"dcr_synthetic": dcr_synthetic, "dcr_holdout": dcr_holdout,
+            "dcr_ratio": float(_ratio(np.array([dcr_synthetic]), np.array([dcr_holdout]))[0])}
 
 
 def closest_real_distance(real, synthetic, *, metadata=None):

@@ -681,7 +681,9 @@ class _HeldOutJudge:
         self.metadata, self.seed = metadata, seed
 
     def __call__(self, model):
-        from ..metrics import association_error, detection_auc, diversity_scores, privacy_scores
+        from ..metrics import association_error, detection_auc, diversity_scores
+        from ..metrics._data import TablePair
+        from ..metrics._privacy import dcr_ratio_from_pair
 
         n_rows = max(len(self.table), _MIN_JUDGED_ROWS)
         rows = _table_from_output(model.sample(n_rows, random_state=self.seed))
@@ -689,8 +691,8 @@ class _HeldOutJudge:
             "detection_auc": detection_auc(self.table, rows, metadata=self.metadata),
             "coverage": diversity_scores(self.table, rows, metadata=self.metadata)["coverage"],
             "association_error": association_error(self.table, rows, metadata=self.metadata),
-            "dcr_ratio": privacy_scores(self.table, rows, train=self.train,
-                                        metadata=self.metadata)["dcr_ratio"],
+            "dcr_ratio": dcr_ratio_from_pair(TablePair(self.table, rows, train=self.train,
+                                                       metadata=self.metadata, random_state=0)),
         }
         if hasattr(model, "score"):
             scores["log_likelihood"] = model.score(self.X, self.y)

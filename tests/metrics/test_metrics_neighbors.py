@@ -125,3 +125,15 @@ def test_privacy_is_deterministic_for_a_seed(table_factory, monkeypatch):
     synthetic = table_factory(300, seed=2)
     first = privacy_scores(holdout, synthetic, train=train, random_state=1)
     assert first == privacy_scores(holdout, synthetic, train=train, random_state=1)
+
+
+def test_the_dcr_ratio_alone_is_privacy_scores_one(table_factory, monkeypatch):
+    from skltab.metrics._data import TablePair
+    from skltab.metrics._privacy import dcr_ratio_from_pair
+
+    monkeypatch.setattr("skltab.metrics._privacy.NEIGHBORS_MAX_ROWS", 100)  # subsampled
+    train, holdout = table_factory(300, seed=0), table_factory(300, seed=1)
+    synthetic = train.iloc[:150].reset_index(drop=True)  # half copies: a ratio far from 1
+    expected = privacy_scores(holdout, synthetic, train=train, random_state=1)["dcr_ratio"]
+    pair = TablePair(holdout, synthetic, train=train, random_state=1)
+    assert dcr_ratio_from_pair(pair) == expected and expected < 0.9
