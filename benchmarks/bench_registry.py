@@ -29,12 +29,15 @@ class SynthesizerSpec:
     fit_with_target: bool = False
 
     def build(self, random_state, epochs=None):
-        """Return a new instance seeded by ``random_state``.
+        """Return a new instance seeded by ``random_state``, and so is the synthesizer a
+        meta-estimator wraps: ``reward_predllm`` then tunes the very model ``predllm``
+        fits with the same seed, and their difference is the tuning's alone.
 
         ``epochs`` is set only when not None and only on synthesizers that take ``epochs``.
         """
         estimator = self.instance()
-        params = {"random_state": random_state}
+        params = {name: random_state for name in estimator.get_params(deep=True)
+                  if name == "random_state" or name.endswith("__random_state")}
         if epochs is not None and "epochs" in estimator.get_params():
             params["epochs"] = epochs
         return estimator.set_params(**params)
@@ -50,17 +53,33 @@ class SynthesizerSpec:
 
 _SDV = "skltab.integrations.sdv.SDVSynthesizer"
 _REWARD = "skltab.reward.RewardTunedSynthesizer"
+_DIFFUSION = SynthesizerSpec("skltab.diffusion.MaskedDiffusionSynthesizer")
+
+
+def random_reward(rows, real):
+    """A control reward that knows nothing of the table: a uniform number per row, drawn from
+    a hash of the row's values (the same row always gets the same number)."""
+    import pandas as pd
+
+    hashes = pd.util.hash_pandas_object(rows, index=False).to_numpy()
+    return (hashes % 1_000_003) / 1_000_003
+
 
 SYNTHESIZERS = {
     "independent": SynthesizerSpec("skltab.IndependentSynthesizer"),
     "fastgen": SynthesizerSpec("skltab.fastgen.FastGenSynthesizer"),
-    "diffusion": SynthesizerSpec("skltab.diffusion.MaskedDiffusionSynthesizer"),
+    "diffusion": _DIFFUSION,
     "predllm": SynthesizerSpec("skltab.llm.PredLLMSynthesizer"),
     "predllm_y": SynthesizerSpec("skltab.llm.PredLLMSynthesizer", fit_with_target=True),
     "predllm_fixed": SynthesizerSpec("skltab.llm.PredLLMSynthesizer", {"permutation": "fixed"}),
     "predllm_mixed": SynthesizerSpec("skltab.llm.PredLLMSynthesizer", {"permutation": "mixed"}),
-    "reward_diffusion": SynthesizerSpec(
-        _REWARD, {"synthesizer": SynthesizerSpec("skltab.diffusion.MaskedDiffusionSynthesizer")}),
+    "reward_diffusion": SynthesizerSpec(_REWARD, {"synthesizer": _DIFFUSION}),
+    # controls of reward_diffusion: the rounds without reward-guided sampling, and the same
+    # guard, rounds and sampling with a reward that knows nothing
+    "reward_diffusion_rounds": SynthesizerSpec(
+        _REWARD, {"synthesizer": _DIFFUSION, "n_candidates": 1}),
+    "reward_diffusion_random": SynthesizerSpec(
+        _REWARD, {"synthesizer": _DIFFUSION, "rewards": random_reward}),
     # post-training at a tenth of Pred-LLM's peak rate: one more epoch at the peak rate
     # undoes part of the fit (docs/user_guide/reward.rst)
     "reward_predllm": SynthesizerSpec(

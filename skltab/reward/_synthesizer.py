@@ -168,9 +168,11 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
         held-out rows are only held out from post-training (the synthesizer may have seen
         them).
     random_state : int, RandomState instance or None, default=None
-        Seeds the split, the synthesizer's ``random_state`` (when it is cloned), the pools and
-        the rewards' draws and ``random_state_``, from which :meth:`sample` without
-        ``random_state`` draws.
+        Seeds the split, the synthesizer's ``random_state`` (when it is cloned with
+        ``random_state=None``; a synthesizer's own seed is kept, so that the reference is
+        the model the synthesizer fits alone on the same rows), the pools and the rewards'
+        draws and ``random_state_``, from which :meth:`sample` without ``random_state``
+        draws.
     verbose : int, default=0
         0 silent, 1 a log line per round (logger ``skltab.reward``).
 
@@ -475,8 +477,9 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
         if self.prefit:
             return copy.deepcopy(self.synthesizer)
         synthesizer = clone(self._given_synthesizer())
-        if "random_state" in synthesizer.get_params():
-            synthesizer.set_params(random_state=draw_seed(rng))
+        seed = draw_seed(rng)  # drawn either way, so that the later draws do not depend on it
+        if synthesizer.get_params().get("random_state", 0) is None:
+            synthesizer.set_params(random_state=seed)
         return synthesizer.fit(X, y)
 
     def _run_rounds(self, train, judge, rng):

@@ -163,6 +163,21 @@ def test_prefit_tunes_a_copy_of_the_fitted_synthesizer():
         unfitted.fit(real)
 
 
+def test_a_seeded_synthesizer_keeps_its_seed_and_an_unseeded_one_gets_one():
+    real = _table()
+    seeded = MaskedDiffusionSynthesizer(**TINY, random_state=5)
+    alone = MaskedDiffusionSynthesizer(**TINY, random_state=5).fit(real)
+    for random_state in (0, 1):
+        tuned = RewardTunedSynthesizer(seeded, n_rounds=1, random_state=random_state).fit(real)
+        # the reference is the model the synthesizer fits alone on the same rows
+        pd.testing.assert_frame_equal(tuned.reference_.sample(20, random_state=0),
+                                      alone.sample(20, random_state=0))
+    seeds = {RewardTunedSynthesizer(MaskedDiffusionSynthesizer(**TINY), n_rounds=1,
+                                    random_state=random_state).fit(real).reference_.random_state
+             for random_state in (0, 1)}
+    assert len(seeds) == 2 and None not in seeds
+
+
 def test_a_synthesizer_that_cannot_continue_training_is_refused():
     with pytest.raises(ValueError, match="synthesizer"):
         RewardTunedSynthesizer(IndependentSynthesizer()).fit(_table())
