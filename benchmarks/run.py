@@ -142,6 +142,8 @@ def benchmark_one(spec, train, test, dataset, seed, epochs):
         "n_invalid": getattr(synthesizer, "n_invalid_", None),
         # whether RewardTunedSynthesizer's guard kept reward-guided sampling
         "resampling": getattr(synthesizer, "resampling_", None),
+        # and the round of post-training it kept (0: none)
+        "best_round": getattr(synthesizer, "best_round_", None),
         **score(test, synthetic, train, dataset, synthesizer.metadata_, seed),
     }
 
