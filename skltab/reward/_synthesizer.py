@@ -517,7 +517,7 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
         odds = self._realism_odds(train, seeds)
         self.resampling_scores_ = judge(Resampled(self.synthesizer_, odds, self.n_candidates))
         self.resampling_ = not self.collapse_guard or _keeps_resampling(
-            self.resampling_scores_, self.history_[self.best_round_], self.history_[0])
+            self.resampling_scores_, self.history_[self.best_round_])
         self._log({"round": "resampling", **self.resampling_scores_, "kept": self.resampling_})
         return odds
 
@@ -705,17 +705,15 @@ class _HeldOutJudge:
 def _improves(scores, best, reference):
     """Whether a round's held-out scores beat the best round's (see the class's Notes)."""
     gap, best_gap = abs(scores["detection_auc"] - 0.5), abs(best["detection_auc"] - 0.5)
-    covers = scores["coverage"] >= best["coverage"] - _COVERAGE_TOLERANCE
-    pairs_hold = (scores["association_error"]
-                  <= best["association_error"] + _ASSOCIATION_TOLERANCE)
+    harmless = _harmless(scores, best)
     if "log_likelihood" not in scores:
-        return gap < best_gap and covers and pairs_hold
+        return gap < best_gap and harmless
     likely = scores["log_likelihood"] >= (
         reference["log_likelihood"] - _LIKELIHOOD_TOLERANCE * abs(reference["log_likelihood"]))
     # On a few held-out rows the detection AUC often sits at 0.5 for every round; the
     # likelihood still tells rounds apart there.
     better = gap < best_gap or scores["log_likelihood"] > best["log_likelihood"]
-    return gap <= best_gap and better and covers and pairs_hold and likely
+    return gap <= best_gap and better and harmless and likely
 
 
 def _odds_seeds(rng):
@@ -724,12 +722,22 @@ def _odds_seeds(rng):
     return draw_seed(rng), draw_seed(rng)
 
 
-def _keeps_resampling(scores, best, reference):
-    """Whether resampled rows' held-out scores beat the best round's (``_improves``) without
-    coming closer to the training rows (see the class's Notes)."""
-    # the discriminator learnt the training rows: its odds may favour rows near them
+def _keeps_resampling(scores, best):
+    """Whether resampled rows lose none of the best round's held-out coverage and pair
+    statistics and come no closer to the training rows (see the class's Notes)."""
+    # Resampling moves the rows towards what the detection metric's own model calls real;
+    # on a few hundred held-out rows the change of the detection AUC is noise (adult:
+    # +0.03 held out, -0.05 on the test rows), so only the harms are checked.
     private = not scores["dcr_ratio"] < min(_MIN_DCR_RATIO, best["dcr_ratio"])
-    return private and _improves(scores, best, reference)
+    return private and _harmless(scores, best)
+
+
+def _harmless(scores, best):
+    """Whether held-out coverage and association error stay within the guard's tolerances
+    of the best round's."""
+    return (scores["coverage"] >= best["coverage"] - _COVERAGE_TOLERANCE
+            and (scores["association_error"]
+                 <= best["association_error"] + _ASSOCIATION_TOLERANCE))
 
 
 def _validation_rows(synthesizer):
