@@ -354,8 +354,7 @@ def test_reward_guided_sampling_is_judged_by_the_guard():
     scores = tuned.resampling_scores_
     assert {"detection_auc", "coverage", "association_error", "log_likelihood"} <= set(scores)
     assert {"detection_auc", "dcr_ratio"} <= set(scores)
-    assert tuned.resampling_ == _keeps_resampling(scores, tuned.history_[tuned.best_round_],
-                                                  tuned.history_[0])
+    assert tuned.resampling_ == _keeps_resampling(scores, tuned.history_[tuned.best_round_])
     assert (tuned.discriminator_ is not None) == tuned.resampling_
     # without the guard it is always kept, and then sample() resamples
     kept = _tuned(collapse_guard=False).fit(real)
@@ -388,16 +387,20 @@ def test_resampling_samples_the_same_after_loading(store):
 
 @pytest.mark.parametrize("resampled, best, kept", [
     (_scores(0.55, -10.0), _scores(0.6, -10.0), True),
-    # closer to 0.5, but its rows come closer to the training rows than held-out rows are
+    # the held-out detection AUC is not judged: on a few hundred rows its change is noise
+    (_scores(0.62, -10.0), _scores(0.6, -10.0), True),
+    # its rows come closer to the training rows than held-out rows are
     (_scores(0.55, -10.0, dcr_ratio=0.85), _scores(0.6, -10.0), False),
     # where the best round's rows are already closer, resampling must not bring them closer
     (_scores(0.55, -10.0, dcr_ratio=0.85), _scores(0.6, -10.0, dcr_ratio=0.8), True),
     (_scores(0.55, -10.0, dcr_ratio=0.75), _scores(0.6, -10.0, dcr_ratio=0.8), False),
-    # not closer to 0.5 (the likelihood is the model's own, the same)
-    (_scores(0.62, -10.0), _scores(0.6, -10.0), False),
+    # lost coverage or pair statistics
+    (_scores(0.55, -10.0, coverage=0.9), _scores(0.6, -10.0), False),
+    (_scores(0.55, -10.0, association_error=0.11), _scores(0.6, -10.0), False),
+    (_scores(0.55, -10.0, association_error=0.104), _scores(0.6, -10.0), True),
 ])
-def test_resampling_is_kept_only_if_it_improves_without_coming_closer(resampled, best, kept):
-    assert _keeps_resampling(resampled, best, _scores(0.6, -10.0)) == kept
+def test_resampling_is_kept_unless_it_loses_coverage_pairs_or_privacy(resampled, best, kept):
+    assert _keeps_resampling(resampled, best) == kept
 
 
 def test_the_utility_reward_goes_through_the_safe_format():
