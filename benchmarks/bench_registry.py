@@ -74,10 +74,8 @@ SYNTHESIZERS = {
     "predllm_fixed": SynthesizerSpec("skltab.llm.PredLLMSynthesizer", {"permutation": "fixed"}),
     "predllm_mixed": SynthesizerSpec("skltab.llm.PredLLMSynthesizer", {"permutation": "mixed"}),
     "reward_diffusion": SynthesizerSpec(_REWARD, {"synthesizer": _DIFFUSION}),
-    # controls of reward_diffusion: the rounds without reward-guided sampling, and the same
-    # guard, rounds and sampling with a reward that knows nothing
-    "reward_diffusion_rounds": SynthesizerSpec(
-        _REWARD, {"synthesizer": _DIFFUSION, "n_candidates": 1}),
+    # control of reward_diffusion: the same guard, rounds and sampling with a reward that
+    # knows nothing
     "reward_diffusion_random": SynthesizerSpec(
         _REWARD, {"synthesizer": _DIFFUSION, "rewards": random_reward}),
     # post-training at a tenth of Pred-LLM's peak rate: one more epoch at the peak rate
