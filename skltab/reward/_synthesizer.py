@@ -24,12 +24,12 @@ logger = logging.getLogger(__name__)
 #: Fewest held-out rows (the guard's coverage needs more than 5) and training rows.
 _MIN_HELD_OUT = 6
 _MIN_TRAIN = 2
-#: Share of the rows held out where the guard does not judge on the synthesizer's own.
+#: Share of the rows the guard judges on where that makes fewer than 200: held out by the
+#: synthesizer (its validation share raised to it) or by this estimator.
 _VALIDATION_FRACTION = 0.2
-#: Fewest validation rows of the synthesizer the guard judges on: on fewer, its detection AUC
-#: is mostly noise (standard error 0.03 on 200 rows) and a held-out fifth of the rows, twice
-#: as many, judges better (on a 300-row table: a detection AUC of 0.694 against 0.644 over
-#: three seeds, docs/benchmarks.md).
+#: Validation rows of the synthesizer that are enough for the guard: on a tenth of a 300-row
+#: table (30 rows) its detection AUC is mostly noise (0.694 against 0.644 on a fifth, over
+#: three seeds, docs/benchmarks.md); on 200 rows its standard error is about 0.03.
 _MIN_SHARED_VALIDATION_ROWS = 200
 #: ``pool_size="auto"``: as many rows as the training rows, at least this many.
 _MIN_POOL = 256
@@ -136,9 +136,12 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
         Share of the real rows held out for the collapse guard (never trained on, never
         seen by a reward). None: the rows the synthesizer holds out itself for its early
         stopping (its ``validation_rows_``), so that it is fitted once, on every row, and
-        judged on rows it never trained on, where they are at least 200 (with the diffusion's
-        and Pred-LLM's 10 %, on tables of 2,000 rows or more); otherwise (fewer rows, early
-        stopping off, a synthesizer without ``validation_rows_``, ``prefit``) 0.2.
+        judged on rows it never trained on. The guard needs 200 of them, or a fifth of a
+        table of fewer than 1,000 rows: a synthesizer with a ``validation_fraction`` lower
+        than that (the diffusion's and Pred-LLM's 10 % on tables of fewer than 2,000 rows)
+        is fitted with it raised to that share. Where the synthesizer holds out no rows
+        (early stopping off, a table too small for it, no ``validation_rows_``,
+        ``prefit``), 0.2 held out by this estimator.
     collapse_guard : bool, default=True
         Whether to keep only the rounds that improve the held-out metrics and restore the
         best one (see Notes). Without it every round is kept.
@@ -170,7 +173,8 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
     random_state : int, RandomState instance or None, default=None
         Seeds the split, the synthesizer's ``random_state`` (when it is cloned with
         ``random_state=None``; a synthesizer's own seed is kept, so that the reference is
-        the model the synthesizer fits alone on the same rows), the pools and the rewards'
+        the model the synthesizer fits alone on the same rows, with the same validation
+        share, see ``validation_fraction``), the pools and the rewards'
         draws and ``random_state_``, from which :meth:`sample` without ``random_state``
         draws.
     verbose : int, default=0
@@ -384,8 +388,10 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
         the positions of the training rows and of the held-out rows, and the synthesizer
         fitted on every row (``synthesizer_`` itself where the guard judges on its
         validation rows; None where none was fitted)."""
-        every_row = self._base_synthesizer(X, y, rng) if self._shares_validation_rows() else None
-        held_out = _validation_rows(every_row)
+        every_row = None
+        if self._shares_validation_rows():
+            every_row = self._base_synthesizer(X, y, rng, _guard_share(n_rows))
+        held_out = _validation_rows(every_row, n_rows)
         if held_out is not None:
             self.synthesizer_ = every_row
             return np.setdiff1d(np.arange(n_rows), held_out), held_out, every_row
@@ -478,14 +484,18 @@ class RewardTunedSynthesizer(SynthesizerMixin, BaseEstimator):
         order = rng.permutation(n_rows)
         return np.sort(order[n_held_out:]), np.sort(order[:n_held_out])
 
-    def _base_synthesizer(self, X, y, rng):
-        """The synthesizer to tune: a copy of the fitted one, or a clone fitted on ``X``."""
+    def _base_synthesizer(self, X, y, rng, validation_share=None):
+        """The synthesizer to tune: a copy of the fitted one, or a clone fitted on ``X``,
+        holding out at least ``validation_share`` of the rows where it holds out some."""
         if self.prefit:
             return copy.deepcopy(self.synthesizer)
         synthesizer = clone(self._given_synthesizer())
+        params = synthesizer.get_params()
         seed = draw_seed(rng)  # drawn either way, so that the later draws do not depend on it
-        if synthesizer.get_params().get("random_state", 0) is None:
+        if params.get("random_state", 0) is None:
             synthesizer.set_params(random_state=seed)
+        if validation_share is not None and params.get("validation_fraction", 1) < validation_share:
+            synthesizer.set_params(validation_fraction=validation_share)
         return synthesizer.fit(X, y)
 
     def _run_rounds(self, train, judge, rng):
@@ -746,11 +756,17 @@ def _harmless(scores, best):
                  <= best["association_error"] + _ASSOCIATION_TOLERANCE))
 
 
-def _validation_rows(synthesizer):
-    """The rows a fitted synthesizer held out from its training (``validation_rows_``),
-    where they are enough for the guard; None otherwise."""
+def _guard_share(n_rows):
+    """The share of ``n_rows`` rows the guard judges on: 200 rows, at most a fifth."""
+    return min(_VALIDATION_FRACTION, _MIN_SHARED_VALIDATION_ROWS / n_rows)
+
+
+def _validation_rows(synthesizer, n_rows):
+    """The rows a synthesizer fitted on ``n_rows`` rows held out from its training
+    (``validation_rows_``), where they are as many as the guard needs; None otherwise."""
     rows = getattr(synthesizer, "validation_rows_", None)
-    return rows if rows is not None and len(rows) >= _MIN_SHARED_VALIDATION_ROWS else None
+    enough = round(_guard_share(n_rows) * n_rows)
+    return rows if rows is not None and len(rows) >= enough else None
 
 
 def _take(values, index):

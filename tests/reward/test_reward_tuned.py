@@ -133,21 +133,34 @@ def test_the_guard_judges_on_the_rows_the_synthesizer_held_out_and_fits_it_once(
     assert tuned.history_[0]["log_likelihood"] == pytest.approx(tuned.reference_.score(judged))
 
 
-@pytest.mark.parametrize("base_params", [{"early_stopping": False},
-                                         {"early_stopping": True, "validation_fraction": 0.1}])
-def test_too_few_validation_rows_of_the_synthesizer_are_replaced_by_a_split_and_a_refit(
-        base_params):
+def test_a_synthesizer_holding_out_too_few_rows_holds_out_a_fifth_and_is_fitted_once():
     real = _table(300)
     rare = {"r1", "r2", "r3", "r4"}
     real.loc[[3, 50, 120, 170], "c"] = sorted(rare)
-    base = MaskedDiffusionSynthesizer(**{**TINY, **base_params})
+    base = MaskedDiffusionSynthesizer(**{**TINY, "early_stopping": True,
+                                         "validation_fraction": 0.1})
     tuned = RewardTunedSynthesizer(base, n_rounds=1, random_state=0).fit(real)
-    # none, or 30 (too few): the guard holds out its own 20 % ...
+    # its 10 % (30 rows) are too few for the guard: it holds out a fifth instead ...
+    assert tuned.reference_.validation_fraction == 0.2 and base.validation_fraction == 0.1
+    np.testing.assert_array_equal(tuned.validation_rows_, tuned.reference_.validation_rows_)
     assert len(tuned.validation_rows_) == 60
+    # ... is fitted once, on every row, and the guard judged that fit on the rows held out
+    assert rare <= set(tuned.reference_.metadata_["c"].categories)
+    judged = real.iloc[tuned.validation_rows_]
+    assert tuned.history_[0]["log_likelihood"] == pytest.approx(tuned.reference_.score(judged))
+
+
+def test_a_synthesizer_holding_out_no_rows_is_judged_on_a_split_and_refitted():
+    real = _table(300)
+    rare = {"r1", "r2", "r3", "r4"}
+    real.loc[[3, 50, 120, 170], "c"] = sorted(rare)
+    tuned = _tuned(n_rounds=1).fit(real)
+    # no early stopping, no validation rows: the guard holds out its own 20 % ...
+    assert len(tuned.validation_rows_) == 60 and tuned.reference_.validation_rows_ is None
     # ... and the refit learns every row, the held-out ones included
     assert rare <= set(tuned.reference_.metadata_["c"].categories)
-    held_out = tuned.reference_.validation_rows_
-    assert held_out is None if not base_params["early_stopping"] else len(held_out) == 30
+    judged = real.iloc[tuned.validation_rows_]
+    assert tuned.history_[0]["log_likelihood"] != pytest.approx(tuned.reference_.score(judged))
 
 
 def test_prefit_tunes_a_copy_of_the_fitted_synthesizer():
