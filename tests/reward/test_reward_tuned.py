@@ -28,6 +28,15 @@ def _table(n_rows=300, seed=0):
                          "c": np.where(x + rng.normal(size=n_rows) > 0, "hi", "lo")})
 
 
+def _table_with_rare_categories():
+    """A 300-row table where four rows hold categories no other row has, and those
+    categories."""
+    real = _table(300)
+    rare = {"r1", "r2", "r3", "r4"}
+    real.loc[[3, 50, 120, 170], "c"] = sorted(rare)
+    return real, rare
+
+
 def _tuned(**params):
     return RewardTunedSynthesizer(MaskedDiffusionSynthesizer(**TINY),
                                   **{"n_rounds": 2, "random_state": 0, **params})
@@ -117,9 +126,7 @@ def test_refit_fits_every_row_and_runs_the_best_rounds_on_it():
 
 
 def test_the_guard_judges_on_the_rows_the_synthesizer_held_out_and_fits_it_once():
-    real = _table(300)
-    rare = {"r1", "r2", "r3", "r4"}
-    real.loc[[3, 50, 120, 170], "c"] = sorted(rare)
+    real, rare = _table_with_rare_categories()
     # 210 validation rows: enough for the guard (a table of 2,100 rows at the default 10 %)
     base = MaskedDiffusionSynthesizer(**{**TINY, "early_stopping": True,
                                          "validation_fraction": 0.7})
@@ -134,9 +141,7 @@ def test_the_guard_judges_on_the_rows_the_synthesizer_held_out_and_fits_it_once(
 
 
 def test_a_synthesizer_holding_out_too_few_rows_holds_out_a_fifth_and_is_fitted_once():
-    real = _table(300)
-    rare = {"r1", "r2", "r3", "r4"}
-    real.loc[[3, 50, 120, 170], "c"] = sorted(rare)
+    real, rare = _table_with_rare_categories()
     base = MaskedDiffusionSynthesizer(**{**TINY, "early_stopping": True,
                                          "validation_fraction": 0.1})
     tuned = RewardTunedSynthesizer(base, n_rounds=1, random_state=0).fit(real)
@@ -151,9 +156,7 @@ def test_a_synthesizer_holding_out_too_few_rows_holds_out_a_fifth_and_is_fitted_
 
 
 def test_a_synthesizer_holding_out_no_rows_is_judged_on_a_split_and_refitted():
-    real = _table(300)
-    rare = {"r1", "r2", "r3", "r4"}
-    real.loc[[3, 50, 120, 170], "c"] = sorted(rare)
+    real, rare = _table_with_rare_categories()
     tuned = _tuned(n_rounds=1).fit(real)
     # no early stopping, no validation rows: the guard holds out its own 20 % ...
     assert len(tuned.validation_rows_) == 60 and tuned.reference_.validation_rows_ is None
