@@ -7,7 +7,7 @@ from numbers import Integral, Real
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, clone
-from sklearn.utils import check_random_state
+from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
@@ -771,11 +771,7 @@ def _validation_rows(synthesizer, n_rows):
 
 def _take(values, index):
     """The rows ``index`` of ``X`` or ``y`` (None stays None), in their container."""
-    if values is None:
-        return None
-    if isinstance(values, (pd.DataFrame, pd.Series)):
-        return values.iloc[index]
-    return np.asarray(values)[index]
+    return None if values is None else _safe_indexing(values, index)
 
 
 def _split_target(table, target):
