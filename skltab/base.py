@@ -371,14 +371,17 @@ class BaseSynthesizer(SynthesizerMixin, BaseEstimator):
         """
         return float(np.mean(self.score_samples(X, y)))
 
-    def _check_scoring_table(self, X, y=None, *, target_optional=False):
+    def _check_scoring_table(self, X, y=None, *, target_optional=False,
+                             allow_missing_columns=False):
         """Return the table to score: ``X`` (and ``y``) checked against the fitted columns.
 
         With ``target_optional``, ``X`` alone may be scored by a synthesizer fitted with
-        ``y``: the table then lacks the target column, which the caller sums out.
+        ``y``: the table then lacks the target column, which the caller sums out. With
+        ``allow_missing_columns``, a column may be missing in every row (an imputer fills
+        it).
         """
         check_is_fitted(self)
-        table, form = _table_from_input(X, y)
+        table, form = _table_from_input(X, y, allow_missing_columns=allow_missing_columns)
         target = self.input_format_.target
         summed_out = target_optional and target is not None and form.target is None
         if (form.target is None) != (target is None) and not summed_out:
@@ -495,23 +498,24 @@ def _table_from_output(output):
     return _table_from_input(X, y)[0]
 
 
-def _table_from_input(X, y, allow_empty=False):
+def _table_from_input(X, y, allow_empty=False, allow_missing_columns=False):
     """Return the table that ``fit`` learns (``y`` as the last column) and its InputFormat."""
+    checks = {"allow_empty": allow_empty, "allow_missing_columns": allow_missing_columns}
     if isinstance(X, pd.DataFrame):
-        check_table(X, allow_empty=allow_empty)
+        check_table(X, **checks)
         table = X
         form = {"container": "dataframe", "columns": tuple(X.columns)}
     else:
         array = _as_2d_array(X, "X")
         columns = tuple(f"x{i}" for i in range(array.shape[1]))
         table = pd.DataFrame(array, columns=list(columns))
-        check_table(table, allow_empty=allow_empty)
+        check_table(table, **checks)
         form = {"container": "ndarray", "columns": columns, "dtype": array.dtype}
     if y is None:
         return table, InputFormat(**form)
     target, target_form = _target_column(y, len(table), table.columns)
     table = table.assign(**{target.name: target.to_numpy()})
-    check_table(table, allow_empty=allow_empty)
+    check_table(table, **checks)
     return table, InputFormat(**form, target=target.name, **target_form)
 
 

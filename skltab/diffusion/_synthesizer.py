@@ -616,10 +616,11 @@ class MaskedDiffusionSynthesizer(IncrementalMixin, BaseSynthesizer):
         Parameters
         ----------
         X : DataFrame or array-like of shape (n_rows, n_features)
-            Rows with the fitted columns and missing values to fill.
+            Rows with the fitted columns and missing values to fill; a column may be
+            missing in every row.
         y : array-like of shape (n_rows,), default=None
             The target, if the synthesizer was fitted with one (its missing cells are filled
-            too).
+            too; it may be missing in every row).
         columns : list of str, default=None
             Columns whose missing cells are filled; None fills every column. In the other
             columns a missing cell is kept and read as a known missing value (which the real
@@ -632,7 +633,7 @@ class MaskedDiffusionSynthesizer(IncrementalMixin, BaseSynthesizer):
         completed : DataFrame, ndarray or tuple (X, y)
             What :meth:`sample` returns, with the rows of ``X``.
         """
-        table = self._check_scoring_table(X, y)
+        table = self._check_scoring_table(X, y, allow_missing_columns=True)
         modelled = self.modelled_columns_
         to_fill = self._cells_to_fill(table[modelled], columns)
         filled = table[modelled].copy()

@@ -18,7 +18,7 @@ def check_n_samples(n_samples, name="n_samples"):
     return int(n_samples)
 
 
-def check_table(X, name="X", *, allow_empty=False):
+def check_table(X, name="X", *, allow_empty=False, allow_missing_columns=False):
     """Check that ``X`` is a DataFrame that skltab can learn, without changing it.
 
     Parameters
@@ -30,6 +30,8 @@ def check_table(X, name="X", *, allow_empty=False):
     allow_empty : bool, default=False
         Accept a table with columns but no rows (for synthesizers that can learn from
         metadata alone); only its column names are checked then.
+    allow_missing_columns : bool, default=False
+        Accept columns whose every cell is missing (cells for an imputer to fill).
 
     Raises
     ------
@@ -56,7 +58,7 @@ def check_table(X, name="X", *, allow_empty=False):
         )
     _check_column_names(X.columns, name)
     for column in X.columns:
-        _check_column_values(X[column], name)
+        _check_column_values(X[column], name, allow_missing_columns)
 
 
 def _check_column_names(columns, name):
@@ -71,7 +73,7 @@ def _check_column_names(columns, name):
         raise ValueError(f"{name} has duplicate column names: {duplicated!r}.")
 
 
-def _check_column_values(series, name):
+def _check_column_values(series, name, allow_missing=False):
     column = series.name
     dtype = series.dtype
     if isinstance(dtype, pd.SparseDtype):
@@ -84,7 +86,7 @@ def _check_column_values(series, name):
         dtype
     ):
         raise TypeError(f"Column {column!r} of {name} has unsupported dtype {dtype}.")
-    if series.isna().all():
+    if series.isna().all() and not allow_missing:
         raise ValueError(f"Column {column!r} of {name} is entirely missing; drop it or fill it.")
     if pd.api.types.is_float_dtype(dtype) and np.isinf(series.to_numpy(dtype=float,
                                                                        na_value=np.nan)).any():

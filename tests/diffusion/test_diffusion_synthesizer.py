@@ -108,6 +108,34 @@ def test_impute_fills_columns_that_had_no_missing_values_and_keeps_dtypes(traine
     assert np.isfinite(completed.loc[2, "z"])
 
 
+def test_impute_fills_a_column_missing_in_every_row(trained):
+    synthesizer, real = trained
+    for column, missing in (("x", np.nan), ("group", None), ("group", np.nan)):
+        incomplete = real.head(60).copy()
+        incomplete[column] = missing
+        completed = synthesizer.impute(incomplete, random_state=0)
+        assert completed.dtypes.equals(real.dtypes)
+        if column == "x":
+            assert np.abs(completed["x"] - real["x"].head(60)).median() < 0.5
+        else:
+            assert (completed["group"] == real["group"].head(60)).mean() > 0.8
+
+
+def test_impute_fills_a_target_missing_in_every_row(trained):
+    _, real = trained
+    X, y = real.drop(columns="group"), real["group"]
+    synthesizer = MaskedDiffusionSynthesizer(
+        hidden_dim=64, n_layers=2, epochs=250, batch_size=100, n_sampling_steps=20,
+        random_state=0,
+    ).fit(X, y)
+    completed_X, completed_y = synthesizer.impute(
+        X.head(60), pd.Series([None] * 60, name="group"), random_state=0)
+    pd.testing.assert_frame_equal(completed_X, X.head(60))
+    assert (completed_y.to_numpy() == y.head(60).to_numpy()).mean() > 0.8
+    with pytest.raises(ValueError, match="'x' of X is entirely missing"):
+        synthesizer.score(X.head(60).assign(x=np.nan), y.head(60))
+
+
 def test_impute_never_writes_the_missing_state():
     rng = np.random.RandomState(0)
     real = pd.DataFrame({"g": np.where(rng.uniform(size=200) < 0.6, None,
